@@ -1,0 +1,55 @@
+// Package api is actord's HTTP layer: the Apify API v2 routes, request
+// decoding, auth and the response envelopes. Platform services do the work.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/actord/actord/platform"
+)
+
+// Config configures the HTTP API.
+type Config struct {
+	// PublicURL is the origin clients reach the server at, used in the
+	// links the API returns (Location headers, consoleUrl, …).
+	PublicURL string
+}
+
+// Server routes and serves the API. Build it with NewServer.
+type Server struct {
+	logger    *slog.Logger
+	publicURL string
+	users     *platform.Users
+	storages  *platform.Storages
+	mux       *http.ServeMux
+}
+
+// NewServer returns the API handler.
+func NewServer(cfg Config, logger *slog.Logger, users *platform.Users, storages *platform.Storages) http.Handler {
+	s := &Server{
+		logger:    logger,
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		users:     users,
+		storages:  storages,
+		mux:       http.NewServeMux(),
+	}
+	s.routes()
+	var h http.Handler = s.mux
+	h = s.authenticate(h)
+	h = methodOverride(h)
+	h = s.recoverPanics(h)
+	return h
+}
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(pattern string, h handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}

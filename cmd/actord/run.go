@@ -1,0 +1,180 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/actord/actord/api"
+	"github.com/actord/actord/platform"
+	"github.com/actord/actord/storage/sqlite"
+)
+
+// run builds the CLI and executes it with the given arguments, environment
+// and output streams, so tests enter exactly where main does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	root := &cobra.Command{
+		Use:           "actord",
+		Short:         "A self-hosted server for Apify Actors that speaks the Apify API v2",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	dataDir := root.PersistentFlags().String("data-dir", cmp.Or(getenv("ACTORD_DATA_DIR"), "./actord-data"),
+		"directory holding all state (env ACTORD_DATA_DIR)")
+
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server",
+		Args:  cobra.NoArgs,
+	}
+	listen := serve.Flags().String("listen", cmp.Or(getenv("ACTORD_LISTEN"), "127.0.0.1:8080"), "address to listen on (env ACTORD_LISTEN)")
+	publicURL := serve.Flags().String("public-url", getenv("ACTORD_PUBLIC_URL"), "base URL clients reach the server at (env ACTORD_PUBLIC_URL; default http://<listen address>)")
+	serve.RunE = func(cmd *cobra.Command, _ []string) error {
+		return runServe(cmd.Context(), serveConfig{
+			Listen:        *listen,
+			DataDir:       *dataDir,
+			PublicURL:     *publicURL,
+			AdminUsername: cmp.Or(getenv("ACTORD_ADMIN_USERNAME"), "admin"),
+			AdminToken:    getenv("ACTORD_ADMIN_TOKEN"),
+		}, stderr)
+	}
+
+	user := &cobra.Command{Use: "user", Short: "Manage users"}
+	userCreate := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a user with an API token; prints them as JSON",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withUsers(cmd.Context(), *dataDir, func(users *platform.Users) error {
+				u, err := users.Create(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				token, err := users.CreateToken(cmd.Context(), u.ID, "")
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(stdout).Encode(map[string]string{"id": u.ID, "username": u.Username, "token": token})
+			})
+		},
+	}
+	user.AddCommand(userCreate)
+
+	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	tokenUser := new(string)
+	tokenCreate := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token for a user; prints it as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if *tokenUser == "" {
+				return errors.New("--user is required")
+			}
+			return withUsers(cmd.Context(), *dataDir, func(users *platform.Users) error {
+				u, err := users.Get(cmd.Context(), *tokenUser)
+				if err != nil {
+					return err
+				}
+				t, err := users.CreateToken(cmd.Context(), u.ID, "")
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(stdout).Encode(map[string]string{"userId": u.ID, "username": u.Username, "token": t})
+			})
+		},
+	}
+	tokenCreate.Flags().StringVar(tokenUser, "user", "", "username (or user ID) to create the token for")
+	token.AddCommand(tokenCreate)
+
+	root.AddCommand(serve, user, token)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root.ExecuteContext(ctx)
+}
+
+type serveConfig struct {
+	Listen        string
+	DataDir       string
+	PublicURL     string
+	AdminUsername string
+	AdminToken    string
+}
+
+func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(dataDir, "actord.db"))
+}
+
+func withUsers(ctx context.Context, dataDir string, fn func(*platform.Users) error) error {
+	db, err := openStore(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(platform.NewUsers(db, time.Now))
+}
+
+func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(logOut, nil))
+	db, err := openStore(ctx, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	users := platform.NewUsers(db, time.Now)
+	token, err := users.Bootstrap(ctx, cfg.AdminUsername, cfg.AdminToken)
+	if err != nil {
+		return fmt.Errorf("create first user: %w", err)
+	}
+	if token != "" && cfg.AdminToken == "" {
+		path := filepath.Join(cfg.DataDir, "admin-token")
+		if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write admin token: %w", err)
+		}
+		logger.Info("created first user", "username", cfg.AdminUsername, "token", token, "token_file", path)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	addr := ln.Addr().String()
+	handler := api.NewServer(api.Config{PublicURL: cmp.Or(cfg.PublicURL, "http://"+addr)}, logger,
+		users, platform.NewStorages(db, time.Now))
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", addr, "data_dir", cfg.DataDir)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}

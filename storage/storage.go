@@ -1,0 +1,229 @@
+// Package storage defines the one interface every storage driver (SQLite
+// now, PostgreSQL later) implements, with its parameter structs and error
+// sentinels. Nothing driver-specific leaks out of the driver packages.
+package storage
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"time"
+
+	"github.com/actord/actord"
+)
+
+var (
+	// ErrNotFound is returned when a looked-up row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is returned when a write would break a uniqueness rule
+	// (a storage or user name that is taken).
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is the persistence seam. Every method takes a context and returns
+// root domain types; multi-row work is atomic inside the driver.
+type Store interface {
+	Close() error
+
+	UserInsert(ctx context.Context, u *actord.User) error
+	UserGet(ctx context.Context, id string) (*actord.User, error)
+	UserGetByName(ctx context.Context, username string) (*actord.User, error)
+	UserCount(ctx context.Context) (int64, error)
+	// TokenInsert stores the hash of an API token for a user.
+	TokenInsert(ctx context.Context, userID string, hash []byte, createdAt time.Time) error
+	// UserGetByTokenHash finds the user owning a token hash.
+	UserGetByTokenHash(ctx context.Context, hash []byte) (*actord.User, error)
+
+	StorageInsert(ctx context.Context, s *actord.Storage) error
+	StorageGet(ctx context.Context, kind actord.StorageKind, id string) (*actord.Storage, error)
+	StorageGetByName(ctx context.Context, kind actord.StorageKind, userID, name string) (*actord.Storage, error)
+	StorageList(ctx context.Context, p *StorageListParams) (*StorageList, error)
+	StorageUpdate(ctx context.Context, p *StorageUpdateParams) (*actord.Storage, error)
+	// StorageDelete removes a storage and all its contents.
+	StorageDelete(ctx context.Context, kind actord.StorageKind, id string) error
+
+	// DatasetItemsAppend appends items (each one compact JSON object, no
+	// newline inside) atomically and returns the dataset's new item count.
+	DatasetItemsAppend(ctx context.Context, p *DatasetItemsAppendParams) (int64, error)
+	// DatasetItems reads a window of a dataset from one consistent snapshot.
+	// The returned Total is the item count of that snapshot; Items yields the
+	// raw items of the window in order, one at a time, so memory does not
+	// grow with the dataset. Close must be called.
+	DatasetItems(ctx context.Context, p *DatasetItemsParams) (*ItemCursor, error)
+
+	RecordPut(ctx context.Context, r *actord.Record, now time.Time) error
+	RecordGet(ctx context.Context, storeID, key string) (*actord.Record, error)
+	// RecordSize returns the record's size and content type without its value.
+	RecordSize(ctx context.Context, storeID, key string) (int64, string, error)
+	RecordDelete(ctx context.Context, storeID, key string, now time.Time) error
+	RecordKeys(ctx context.Context, p *RecordKeysParams) (*RecordKeyList, error)
+	// RecordIter yields the store's records in key order (for ZIP export).
+	RecordIter(ctx context.Context, storeID, prefix string) iter.Seq2[*actord.Record, error]
+
+	// RequestsAdd adds requests atomically. A request whose uniqueKey is
+	// present already is not changed; its result says so.
+	RequestsAdd(ctx context.Context, p *RequestsAddParams) ([]RequestAddResult, error)
+	RequestGet(ctx context.Context, queueID, id string) (*actord.Request, error)
+	// RequestUpdate replaces a request's data (and handled state); it fails
+	// with ErrNotFound when the request does not exist.
+	RequestUpdate(ctx context.Context, p *RequestUpdateParams) (*RequestAddResult, error)
+	RequestsDelete(ctx context.Context, p *RequestsDeleteParams) ([]string, error)
+	RequestsList(ctx context.Context, p *RequestsListParams) ([]*actord.Request, error)
+	// QueueHead lists pending, unlocked requests in queue order.
+	QueueHead(ctx context.Context, p *QueueHeadParams) (*QueueHead, error)
+	// QueueHeadLock locks up to Limit pending, unlocked requests for the
+	// client atomically: two callers never get the same request.
+	QueueHeadLock(ctx context.Context, p *QueueHeadParams) (*QueueHead, error)
+	// RequestLockProlong extends the client's lock; ErrConflict when the
+	// request is locked by another client or not locked.
+	RequestLockProlong(ctx context.Context, p *RequestLockParams) (time.Time, error)
+	RequestLockDelete(ctx context.Context, p *RequestLockParams) error
+	// QueueUnlock releases every lock a client holds and returns their number.
+	QueueUnlock(ctx context.Context, queueID, clientKey string, now time.Time) (int64, error)
+}
+
+// StorageListParams selects storages of one kind and one owner.
+type StorageListParams struct {
+	Kind    actord.StorageKind
+	UserID  string
+	Unnamed bool // include unnamed storages
+	Offset  int64
+	Limit   int64
+	Desc    bool
+}
+
+// StorageList is one page of storages and the total that matched.
+type StorageList struct {
+	Total int64
+	Items []*actord.Storage
+}
+
+// StorageUpdateParams changes a storage's name and/or general access; nil
+// fields are left as they are. An empty Name makes the storage unnamed.
+type StorageUpdateParams struct {
+	Kind          actord.StorageKind
+	ID            string
+	Name          *string
+	GeneralAccess *string
+	Now           time.Time
+}
+
+// DatasetItemsAppendParams appends raw items to a dataset.
+type DatasetItemsAppendParams struct {
+	DatasetID string
+	Items     [][]byte
+	Now       time.Time
+}
+
+// DatasetItemsParams selects a window of a dataset: Offset items are skipped
+// from the start (or, with Desc, from the end), then at most Limit are read
+// (Limit < 0: no limit).
+type DatasetItemsParams struct {
+	DatasetID string
+	Offset    int64
+	Limit     int64
+	Desc      bool
+}
+
+// ItemCursor streams a window of dataset items.
+type ItemCursor struct {
+	// Total is the dataset's item count in the snapshot being read.
+	Total int64
+	// Count is the number of items the window holds.
+	Count int64
+	// Next returns the next raw item, or nil and io.EOF at the end. The
+	// slice is valid until the next call.
+	Next func() ([]byte, error)
+	// Close releases the snapshot.
+	Close func() error
+}
+
+// RecordKeysParams pages through a key-value store's keys in UTF-8 order.
+type RecordKeysParams struct {
+	StoreID           string
+	ExclusiveStartKey string
+	Prefix            string
+	Limit             int64
+}
+
+// RecordKeyList is one page of keys.
+type RecordKeyList struct {
+	Items       []actord.RecordKey
+	IsTruncated bool
+}
+
+// RequestsAddParams adds requests to a queue; Forefront puts them at the head.
+type RequestsAddParams struct {
+	QueueID   string
+	ClientKey string
+	Forefront bool
+	Requests  []*actord.Request
+	Now       time.Time
+}
+
+// RequestAddResult tells what adding (or updating) one request did.
+type RequestAddResult struct {
+	RequestID         string
+	UniqueKey         string
+	WasAlreadyPresent bool
+	WasAlreadyHandled bool
+}
+
+// RequestUpdateParams replaces a stored request.
+type RequestUpdateParams struct {
+	QueueID   string
+	ClientKey string
+	Forefront bool
+	Request   *actord.Request
+	Now       time.Time
+}
+
+// RequestsDeleteParams deletes requests by ID.
+type RequestsDeleteParams struct {
+	QueueID   string
+	ClientKey string
+	IDs       []string
+	Now       time.Time
+}
+
+// RequestsListParams pages through all requests of a queue by ID.
+type RequestsListParams struct {
+	QueueID       string
+	ExclusiveFrom string // list requests with IDs after this one
+	Limit         int64
+	Filter        RequestFilter
+	Now           time.Time
+}
+
+// RequestFilter narrows a request listing; both false means all requests.
+type RequestFilter struct {
+	Locked  bool
+	Pending bool
+}
+
+// QueueHeadParams reads or locks the head of a queue.
+type QueueHeadParams struct {
+	QueueID   string
+	ClientKey string
+	Limit     int64
+	LockSecs  int64 // QueueHeadLock only
+	Now       time.Time
+}
+
+// QueueHead is a page of the queue's head.
+type QueueHead struct {
+	Items                  []*actord.Request
+	QueueModifiedAt        time.Time
+	HadMultipleClients     bool
+	QueueHasLockedRequests bool
+}
+
+// RequestLockParams prolongs or deletes one request's lock.
+type RequestLockParams struct {
+	QueueID   string
+	RequestID string
+	ClientKey string
+	LockSecs  int64
+	Forefront bool
+	Now       time.Time
+}
