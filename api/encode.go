@@ -167,4 +167,3 @@ func newPage[T any](total int64, p *pageParams, items []T) pageOf[T] {
 func rawJSON(b []byte) json.RawMessage { return json.RawMessage(b) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-

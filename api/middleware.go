@@ -54,4 +54,3 @@ func (s *Server) notFoundOrNotAllowed(w http.ResponseWriter, r *http.Request) er
 	}
 	return actord.Errorf(actord.ErrPageNotFound, "We have bad news: there is no API endpoint at this URL. Did you specify it correctly?")
 }
-
