@@ -3,6 +3,7 @@ package jsonitem
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -40,13 +41,14 @@ func ParseRequest(raw []byte) (*Request, error) {
 	if err != nil {
 		return nil, syntaxError(err)
 	}
-	if _, err := dec.ReadToken(); err == nil {
+	v = bytes.Clone(v) // the decoder reuses its buffer
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, syntaxError(fmt.Errorf("unexpected data after the request object"))
 	}
 	return parseRequestValue(v)
 }
 
-// ParseRequestValue is ParseRequest for an already validated JSON object.
+// parseRequestValue is ParseRequest for an already validated JSON object.
 func parseRequestValue(v []byte) (*Request, error) {
 	dec := jsontext.NewDecoder(bytes.NewReader(v), decoderOptions...)
 	if _, err := dec.ReadToken(); err != nil { // '{'
@@ -58,6 +60,7 @@ func parseRequestValue(v []byte) (*Request, error) {
 		if err != nil {
 			return nil, syntaxError(err)
 		}
+		name = bytes.Clone(name) // the next read reuses the decoder's buffer
 		key, err := jsontext.AppendUnquote(nil, name)
 		if err != nil {
 			return nil, syntaxError(err)
@@ -66,7 +69,7 @@ func parseRequestValue(v []byte) (*Request, error) {
 		if err != nil {
 			return nil, syntaxError(err)
 		}
-		m := member{name: bytes.Clone(name), key: string(key)}
+		m := member{name: name, key: string(key)}
 		if m.value, err = compact(value); err != nil {
 			return nil, err
 		}
