@@ -24,7 +24,7 @@ func TestCrashSafety(t *testing.T) {
 	id := createDataset(t, srv.URL, "crash")
 
 	const workers, batch = 4, 50
-	acked := make([]int, workers)   // batches acknowledged per worker
+	acked := make([]int, workers)    // batches acknowledged per worker
 	inFlight := make([]int, workers) // batch number sent but not answered, -1 none
 	var wg sync.WaitGroup
 	stop := make(chan struct{})

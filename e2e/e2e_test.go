@@ -89,4 +89,3 @@ func (s *server) kill() {
 	s.cmd.Process.Kill()
 	<-s.done
 }
-
