@@ -245,7 +245,38 @@ func (db *DB) QueueHead(ctx context.Context, p *storage.QueueHeadParams) (*stora
 		return nil, err
 	}
 	h.Items, err = queryRequests(ctx, tx, headQuery, p.QueueID, ms(p.Now), p.Limit)
-	return h, interpretError(err)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	tx.Rollback()
+	if err := db.noteClient(ctx, p.QueueID, p.ClientKey, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// noteClient records a reading client for hadMultipleClients. It writes
+// only the first time a queue is read or when a second client appears, so
+// reading the head stays a read almost always.
+func (db *DB) noteClient(ctx context.Context, queueID, clientKey string, h *storage.QueueHead) error {
+	if h.HadMultipleClients {
+		return nil
+	}
+	var first sql.NullString
+	if err := db.r.QueryRowContext(ctx, `SELECT rq_first_client FROM storages WHERE id = ?`, queueID).Scan(&first); err != nil {
+		return interpretError(err)
+	}
+	if first.Valid && first.String == clientKey {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE storages SET
+		rq_multi = CASE WHEN rq_first_client IS NOT NULL AND rq_first_client != ? THEN 1 ELSE rq_multi END,
+		rq_first_client = COALESCE(rq_first_client, ?) WHERE id = ?`, clientKey, clientKey, queueID)
+	if err != nil {
+		return interpretError(err)
+	}
+	h.HadMultipleClients = first.Valid
+	return nil
 }
 
 func (db *DB) headInfo(ctx context.Context, tx *sql.Tx, p *storage.QueueHeadParams, h *storage.QueueHead) error {

@@ -1,0 +1,306 @@
+// Shared helpers for the actord end-to-end suite.
+//
+// Every test file starts its own actord process on a random port with a fresh
+// temporary data directory, talks to it through the unmodified apify-client
+// (only baseUrl and token are set, plus a small retry budget so that server
+// bugs surface quickly) and stops it in an `after` hook.
+//
+// Run (from the repository root):
+//   go build -o bin/actord ./cmd/actord
+//   cd e2e && npm ci && ACTORD_BIN=../bin/actord npm test
+//
+// Environment:
+//   ACTORD_BIN        path to the actord binary (default ../bin/actord, relative to e2e/)
+//   ACTORD_E2E_LOGS=1 mirror the server's stderr to the test output
+//   ACTORD_E2E_KEEP=1 keep the temporary data directory after the run
+
+import { spawn, execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+
+import { ApifyClient } from 'apify-client';
+
+const execFileAsync = promisify(execFile);
+
+export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+const LOG_TAIL_LINES = 200;
+
+// The client uses proxy-agent, which honours HTTP(S)_PROXY. Never route calls
+// to the local test server through a proxy.
+{
+    const noProxy = process.env.NO_PROXY ?? process.env.no_proxy ?? '';
+    if (!noProxy.split(',').map((s) => s.trim()).includes('127.0.0.1')) {
+        const value = noProxy ? `${noProxy},127.0.0.1,localhost` : '127.0.0.1,localhost';
+        process.env.NO_PROXY = value;
+        process.env.no_proxy = value;
+    }
+}
+
+/** Absolute path of the actord binary (env ACTORD_BIN, default ../bin/actord). */
+export function actordBin() {
+    const configured = process.env.ACTORD_BIN || '../bin/actord';
+    if (path.isAbsolute(configured)) return configured;
+    const fromCwd = path.resolve(process.cwd(), configured);
+    if (existsSync(fromCwd)) return fromCwd;
+    return path.resolve(E2E_DIR, configured);
+}
+
+/** Random token-ish string. */
+export function randomToken(bytes = 24) {
+    return randomBytes(bytes).toString('hex');
+}
+
+/**
+ * Starts `actord serve` on 127.0.0.1:0 with a fresh data dir.
+ * Resolves once the server logged `{"msg":"listening","addr":...}` and /healthz answers 200.
+ */
+export async function startServer({ adminToken = randomToken() } = {}) {
+    const bin = actordBin();
+    if (!existsSync(bin)) {
+        throw new Error(`actord binary not found at ${bin} (set ACTORD_BIN or run: go build -o bin/actord ./cmd/actord)`);
+    }
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'actord-e2e-'));
+    const logLines = [];
+    const mirrorLogs = process.env.ACTORD_E2E_LOGS === '1';
+
+    const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+        env: { ...process.env, ACTORD_ADMIN_TOKEN: adminToken },
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    const killOnExit = () => {
+        try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    };
+    process.on('exit', killOnExit);
+
+    let exited = false;
+    const exitPromise = new Promise((resolve) => {
+        child.on('exit', (code, signal) => {
+            exited = true;
+            process.off('exit', killOnExit);
+            resolve({ code, signal });
+        });
+    });
+
+    const addrPromise = new Promise((resolve, reject) => {
+        let buffered = '';
+        let settled = false;
+        const finish = (err, value) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            if (err) reject(err); else resolve(value);
+        };
+        const timer = setTimeout(() => {
+            finish(new Error(`actord did not log "listening" within ${STARTUP_TIMEOUT_MS} ms.\n${logLines.join('\n')}`));
+        }, STARTUP_TIMEOUT_MS);
+        const onLine = (line) => {
+            logLines.push(line);
+            if (logLines.length > LOG_TAIL_LINES) logLines.shift();
+            if (mirrorLogs) process.stderr.write(`[actord] ${line}\n`);
+            let rec;
+            try { rec = JSON.parse(line); } catch { return; }
+            if (rec && rec.msg === 'listening' && typeof rec.addr === 'string') finish(null, rec.addr);
+        };
+        const onData = (chunk) => {
+            buffered += chunk.toString('utf8');
+            let nl;
+            while ((nl = buffered.indexOf('\n')) >= 0) {
+                onLine(buffered.slice(0, nl));
+                buffered = buffered.slice(nl + 1);
+            }
+        };
+        child.stderr.on('data', onData);
+        child.stdout.on('data', (chunk) => {
+            if (mirrorLogs) process.stderr.write(`[actord stdout] ${chunk}`);
+        });
+        child.on('error', (err) => finish(err));
+        exitPromise.then(({ code, signal }) => {
+            finish(new Error(`actord exited during startup (code ${code}, signal ${signal}).\n${logLines.join('\n')}`));
+        });
+    });
+
+    let addr;
+    try {
+        addr = await addrPromise;
+    } catch (err) {
+        if (!exited && child.pid !== undefined) {
+            child.kill('SIGKILL');
+            await exitPromise;
+        }
+        if (process.env.ACTORD_E2E_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
+        throw err;
+    }
+
+    const baseUrl = `http://${addr}`;
+    const server = {
+        addr,
+        baseUrl,
+        dataDir,
+        adminToken,
+        adminUsername: 'admin',
+        process: child,
+        logTail: () => logLines.join('\n'),
+        async stop() {
+            if (!exited) {
+                child.kill('SIGTERM');
+                let timer;
+                const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS); });
+                const outcome = await Promise.race([exitPromise, timeout]);
+                clearTimeout(timer);
+                if (outcome === 'timeout') {
+                    child.kill('SIGKILL');
+                    await exitPromise;
+                }
+            }
+            if (process.env.ACTORD_E2E_KEEP !== '1') {
+                await rm(dataDir, { recursive: true, force: true });
+            }
+        },
+    };
+
+    try {
+        const res = await fetch(`${baseUrl}/healthz`);
+        await res.arrayBuffer();
+        assert.equal(res.status, 200, 'GET /healthz must return 200');
+    } catch (err) {
+        await server.stop();
+        throw err;
+    }
+    return server;
+}
+
+/**
+ * Runs `actord user create <username> --data-dir <dir>` and returns the parsed
+ * `{id, username, token}` line it prints on stdout.
+ */
+export async function createUser(server, username) {
+    const { stdout } = await execFileAsync(actordBin(), ['user', 'create', username, '--data-dir', server.dataDir], {
+        env: { ...process.env, ACTORD_ADMIN_TOKEN: server.adminToken },
+        timeout: 10_000,
+    });
+    const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    assert.equal(lines.length, 1, `user create must print exactly one line, got: ${stdout}`);
+    const user = JSON.parse(lines[0]);
+    assert.equal(user.username, username);
+    assert.equal(typeof user.id, 'string');
+    assert.equal(typeof user.token, 'string');
+    assert.ok(user.token.length > 0);
+    return user;
+}
+
+/** An unmodified ApifyClient pointed at the test server. */
+export function makeClient(server, token = server.adminToken) {
+    const options = {
+        baseUrl: server.baseUrl,
+        maxRetries: 0,
+        minDelayBetweenRetriesMillis: 10,
+        timeoutSecs: 20,
+    };
+    if (token !== undefined && token !== null) options.token = token;
+    return new ApifyClient(options);
+}
+
+/**
+ * Raw HTTP call against the server (for status codes, headers and byte-exact bodies
+ * the client hides). `token: null` sends no Authorization header.
+ */
+export async function rawRequest(server, urlPath, { method = 'GET', token = server.adminToken, body, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    let payload = body;
+    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+        payload = JSON.stringify(body);
+        if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${server.baseUrl}${urlPath}`, { method, headers: h, body: payload });
+    const buf = Buffer.from(await res.arrayBuffer());
+    const text = buf.toString('utf8');
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    return { status: res.status, headers: res.headers, buffer: buf, text, json };
+}
+
+/**
+ * Removes insignificant JSON whitespace (outside string literals) without
+ * parsing, so key order and number spelling are preserved exactly.
+ */
+export function compactJsonText(text) {
+    let out = '';
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+            out += c;
+            if (c === '\\') {
+                out += text[++i];
+            } else if (c === '"') {
+                inString = false;
+            }
+        } else if (c === '"') {
+            inString = true;
+            out += c;
+        } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') {
+            out += c;
+        }
+    }
+    return out;
+}
+
+/** Request-queue request id per api-contract §4.1: base64(sha256(uniqueKey)) minus +/=, first 15 chars. */
+export function requestIdFromUniqueKey(uniqueKey) {
+    return createHash('sha256').update(uniqueKey).digest('base64').replace(/[+/=]/g, '').slice(0, 15);
+}
+
+/** Resource ids per api-contract §4.1: 17 chars of [a-zA-Z0-9]. */
+export const RESOURCE_ID_RE = /^[a-zA-Z0-9]{17}$/;
+
+/** Unique, valid storage name for this test run. */
+export function uniqueName(prefix) {
+    return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Asserts that `promise` rejects with an ApifyApiError of the given status (and type, if given). */
+export async function assertApiError(promise, { statusCode, type, statusRange }, message) {
+    await assert.rejects(promise, (err) => {
+        const where = message ? `${message}: ` : '';
+        if (statusRange) {
+            assert.ok(err.statusCode >= statusRange[0] && err.statusCode <= statusRange[1],
+                `${where}expected HTTP status in ${statusRange.join('..')}, got ${err.statusCode} (${err.type}: ${err.message})`);
+        }
+        if (statusCode !== undefined) {
+            assert.equal(err.statusCode, statusCode, `${where}HTTP status (${err.type}: ${err.message})`);
+        }
+        if (type !== undefined) {
+            assert.equal(err.type, type, `${where}error.type (${err.message})`);
+        }
+        return true;
+    });
+}
+
+/** Recursively collects paths whose value is null. */
+export function findNullPaths(value, prefix = '$') {
+    if (value === null) return [prefix];
+    if (Array.isArray(value)) return value.flatMap((v, i) => findNullPaths(v, `${prefix}[${i}]`));
+    if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+        return Object.entries(value).flatMap(([k, v]) => findNullPaths(v, `${prefix}.${k}`));
+    }
+    return [];
+}
+
+/** Asserts `value` is a valid Date (the client converts every `*At` field). */
+export function assertDate(value, label) {
+    assert.ok(value instanceof Date, `${label} should be a Date (ISO string from the server), got ${JSON.stringify(value)}`);
+    assert.ok(!Number.isNaN(value.getTime()), `${label} should be a valid date`);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
