@@ -134,6 +134,9 @@ func decodeJSONObject(r *http.Request, v any) error {
 		}
 		return actord.Errorf(actord.ErrInvalidRequest, "The request body is not valid JSON: %v", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return actord.Errorf(actord.ErrInvalidRequest, "The request body is not valid JSON: unexpected data after the JSON object.")
+	}
 	return nil
 }
 

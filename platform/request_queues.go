@@ -22,6 +22,10 @@ func ValidClientKey(key string) error {
 	return nil
 }
 
+// httpMethods are the request methods Apify's request queues accept.
+var httpMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
+
 // parseRequest reads one request object and checks that its id, when
 // given, is the one its uniqueKey derives.
 func parseRequest(raw []byte) (*actord.Request, error) {
@@ -31,7 +35,13 @@ func parseRequest(raw []byte) (*actord.Request, error) {
 		if errors.As(err, &se) {
 			return nil, actord.Errorf(actord.ErrInvalidRequest, "The request body is not valid JSON: %v", se.Err)
 		}
+		if errors.Is(err, jsonitem.ErrNotObject) {
+			return nil, actord.Errorf(actord.ErrInvalidRequest, "A request must be a JSON object: %v", err)
+		}
 		return nil, actord.Errorf(actord.ErrInvalidValue, "Invalid request: %v", err)
+	}
+	if !httpMethods[pr.Method] {
+		return nil, actord.Errorf(actord.ErrInvalidValue, "request.method must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH, got %q.", pr.Method)
 	}
 	id := actord.RequestIDFromUniqueKey(pr.UniqueKey)
 	if pr.ID != "" && pr.ID != id {
