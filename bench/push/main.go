@@ -761,18 +761,18 @@ func printTable(w io.Writer, r *results) {
 	}
 	fmt.Fprintf(w, "\nactord server detail:\n")
 	fmt.Fprintf(w, "  idle RSS after dataset create: %s\n", mib(o.IdleRSS))
-	fmt.Fprintf(w, "  push:   %.2fs; request latency p50 %.1f ms, p99 %.1f ms; RSS start %s, end %s, max %s; CPU server %.1fs, client %.1fs, other processes %.1fs\n",
+	fmt.Fprintf(w, "  push:   %.2fs; request latency p50 %.1f ms, p99 %.1f ms; RSS start %s, end %s, max %s; CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
 		o.PushSeconds, o.PushP50ms, o.PushP99ms, mib(o.PushMem.Start), mib(o.PushMem.End), mib(o.PushMem.Max), o.ServerCPUPush, o.ClientCPUPush, o.OtherCPUPush)
-	fmt.Fprintf(w, "  stream: %.2fs, %.1f MB body; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other processes %.1fs\n",
+	fmt.Fprintf(w, "  stream: %.2fs, %.1f MB body; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
 		o.StreamSeconds, float64(o.StreamBytes)/1e6, mib(o.StreamMem.Start), mib(o.StreamMem.End), mib(o.StreamMem.Max), o.StreamMem.Samples, o.ServerCPUStream, o.ClientCPUStream, o.OtherCPUStream)
-	fmt.Fprintf(w, "  paged:  %.2fs; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other processes %.1fs\n",
+	fmt.Fprintf(w, "  paged:  %.2fs; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
 		o.PagedSeconds, mib(o.PagedMem.Start), mib(o.PagedMem.End), mib(o.PagedMem.Max), o.PagedMem.Samples, o.ServerCPUPaged, o.ClientCPUPaged, o.OtherCPUPaged)
 	fmt.Fprintf(w, "  content: %s\n", pick(o.Verified, func() string { return "every item verified byte-for-value, each exactly once (untimed pass)" }, "spot-checked every 997th item only"))
 	if t != nil {
 		fmt.Fprintf(w, "\nstorage-local detail (@apify/storage-local %s, node %s):\n", t.Version, t.Node)
 		fmt.Fprintf(w, "  push:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s\n", t.PushSeconds, t.CPUPushSeconds, mib(t.RSSBeforePush), mib(t.RSSAfterPush), mib(t.RSSPushMax))
 		fmt.Fprintf(w, "  read:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s; %d items content-checked\n", t.ReadSeconds, t.CPUReadSeconds, mib(t.RSSBeforeRead), mib(t.RSSAfterRead), mib(t.RSSReadMax), t.SpotChecked)
-		fmt.Fprintf(w, "  node process lifetime max RSS (includes loading the input): %s; other processes used %.1f CPU-s during its %.0fs run\n", mib(t.PeakRSS), t.OtherCPUSeconds, t.WallSeconds)
+		fmt.Fprintf(w, "  node process lifetime max RSS (includes loading the input): %s; other processes + kernel threads used %.1f CPU-s during its %.0fs run\n", mib(t.PeakRSS), t.OtherCPUSeconds, t.WallSeconds)
 	}
 	if busy := o.OtherCPUPush + o.OtherCPUStream + o.OtherCPUPaged; busy > 0.1*(o.PushSeconds+o.StreamSeconds+o.PagedSeconds) {
 		fmt.Fprintf(w, "\nWARNING: other processes used %.1f CPU-seconds during actord's timed phases (%.1fs); the machine was not idle and the numbers are noisy.\n",
