@@ -22,13 +22,10 @@ type feature struct {
 }
 
 func effectiveFeatures() map[string]feature {
-	out := make(map[string]feature, len(allFeatures))
-	for _, f := range allFeatures {
-		out[f] = feature{}
-	}
 	reason := "This feature is not available on a self-hosted actord server."
 	reasonType := "SELF_HOSTED"
-	for f := range out {
+	out := make(map[string]feature, len(allFeatures))
+	for _, f := range allFeatures {
 		out[f] = feature{DisabledReason: &reason, DisabledReasonType: &reasonType}
 	}
 	for _, f := range selfHostedFeatures {
