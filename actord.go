@@ -66,6 +66,9 @@ type Storage struct {
 
 	// Datasets.
 	ItemCount int64
+	// Schema is a dataset's schema (raw JSON: fields and views), nil when
+	// it has none. Actors bring it with their dataset schema.
+	Schema []byte
 	// Datasets and key-value stores: bytes of stored item/record data.
 	StorageBytes int64
 	// Request queues.

@@ -43,6 +43,10 @@ const (
 	ErrInvalidContentTypeHeader   = "invalid-content-type-header"
 	ErrRequestHandledOrLocked     = "request-handled-or-locked"
 	ErrInternal                   = "internal-server-error"
+	ErrParameterRequired          = "parameter-required"
+	ErrParametersMismatched       = "parameters-mismatched"
+	ErrDatasetHasNoSchema         = "dataset-does-not-have-schema"
+	ErrDatasetViewNotFound        = "requested-dataset-view-does-not-exist"
 )
 
 // NotFound returns the 404 error Apify gives for a missing or hidden record,

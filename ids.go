@@ -72,3 +72,16 @@ func ParseRef(s string) NameRef {
 	}
 	return NameRef{ID: s}
 }
+
+// ParseBool reads a boolean query parameter as Apify's API accepts it: "1"
+// or "true", "0" or "false" (any case; the clients send 1/0 or true/false).
+// ok is false for anything else, including "".
+func ParseBool(s string) (v, ok bool) {
+	switch strings.ToLower(s) {
+	case "1", "true":
+		return true, true
+	case "0", "false":
+		return false, true
+	}
+	return false, false
+}

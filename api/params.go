@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/actord/actord"
 )
@@ -32,13 +31,11 @@ func (q *query) str(name string) string { return q.v.Get(name) }
 // bool parses Apify booleans: 1, 0, true, false (absent or empty: def).
 func (q *query) bool(name string, def bool) bool {
 	s := q.v.Get(name)
-	switch strings.ToLower(s) {
-	case "":
+	if s == "" {
 		return def
-	case "1", "true":
-		return true
-	case "0", "false":
-		return false
+	}
+	if v, ok := actord.ParseBool(s); ok {
+		return v
 	}
 	q.fail(name, "must be a boolean (1, 0, true or false)")
 	return def

@@ -134,6 +134,8 @@ type ItemCursor struct {
 	// Next returns the next raw item, or nil and io.EOF at the end. The
 	// slice is valid until the next call.
 	Next func() ([]byte, error)
+	// Rewind restarts the window from the same snapshot, for a second pass.
+	Rewind func() error
 	// Close releases the snapshot.
 	Close func() error
 }

@@ -71,11 +71,13 @@ func window(total, offset, limit int64, desc bool) (lo, hi int64) {
 }
 
 type itemCursor struct {
-	tx   *sql.Tx
-	rows *sql.Rows
-	desc bool
-	lo   int64
-	hi   int64
+	ctx       context.Context
+	tx        *sql.Tx
+	datasetID string
+	rows      *sql.Rows
+	desc      bool
+	lo        int64
+	hi        int64
 
 	// The chunk being read: its first index and the item boundaries.
 	chunkFirst int64
@@ -90,27 +92,49 @@ func openItemCursor(ctx context.Context, tx *sql.Tx, p *storage.DatasetItemsPara
 	if err := tx.QueryRowContext(ctx, `SELECT item_count FROM storages WHERE id = ? AND kind = 'dataset'`, p.DatasetID).Scan(&total); err != nil {
 		return nil, interpretError(err)
 	}
-	c := &itemCursor{tx: tx, desc: p.Desc}
+	c := &itemCursor{ctx: ctx, tx: tx, datasetID: p.DatasetID, desc: p.Desc}
 	c.lo, c.hi = window(total, p.Offset, p.Limit, p.Desc)
-	if c.hi > c.lo {
-		var err error
-		if p.Desc {
-			c.rows, err = tx.QueryContext(ctx, `SELECT first_idx, data FROM dataset_chunks
-				WHERE dataset_id = ? AND first_idx < ? ORDER BY first_idx DESC`, p.DatasetID, c.hi)
-		} else {
-			var start int64
-			err = tx.QueryRowContext(ctx, `SELECT first_idx FROM dataset_chunks WHERE dataset_id = ? AND first_idx <= ?
-				ORDER BY first_idx DESC LIMIT 1`, p.DatasetID, c.lo).Scan(&start)
-			if err == nil {
-				c.rows, err = tx.QueryContext(ctx, `SELECT first_idx, data FROM dataset_chunks
-					WHERE dataset_id = ? AND first_idx >= ? AND first_idx < ? ORDER BY first_idx`, p.DatasetID, start, c.hi)
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read items of dataset %s: %w", p.DatasetID, interpretError(err))
+	if err := c.query(); err != nil {
+		return nil, err
+	}
+	return &storage.ItemCursor{Total: total, Count: c.hi - c.lo, Next: c.next, Rewind: c.rewind, Close: c.close}, nil
+}
+
+// query starts reading the window's chunks.
+func (c *itemCursor) query() error {
+	if c.hi <= c.lo {
+		return nil
+	}
+	var err error
+	if c.desc {
+		c.rows, err = c.tx.QueryContext(c.ctx, `SELECT first_idx, data FROM dataset_chunks
+			WHERE dataset_id = ? AND first_idx < ? ORDER BY first_idx DESC`, c.datasetID, c.hi)
+	} else {
+		var start int64
+		err = c.tx.QueryRowContext(c.ctx, `SELECT first_idx FROM dataset_chunks WHERE dataset_id = ? AND first_idx <= ?
+			ORDER BY first_idx DESC LIMIT 1`, c.datasetID, c.lo).Scan(&start)
+		if err == nil {
+			c.rows, err = c.tx.QueryContext(c.ctx, `SELECT first_idx, data FROM dataset_chunks
+				WHERE dataset_id = ? AND first_idx >= ? AND first_idx < ? ORDER BY first_idx`, c.datasetID, start, c.hi)
 		}
 	}
-	return &storage.ItemCursor{Total: total, Count: c.hi - c.lo, Next: c.next, Close: c.close}, nil
+	if err != nil {
+		return fmt.Errorf("read items of dataset %s: %w", c.datasetID, interpretError(err))
+	}
+	return nil
+}
+
+// rewind restarts the window from the same snapshot (the read transaction
+// stays open), so a second pass sees exactly the same items.
+func (c *itemCursor) rewind() error {
+	if c.rows != nil {
+		if err := c.rows.Close(); err != nil {
+			return fmt.Errorf("rewind items of dataset %s: %w", c.datasetID, err)
+		}
+		c.rows = nil
+	}
+	c.chunk, c.bounds, c.pos, c.done = nil, c.bounds[:0], 0, 0
+	return c.query()
 }
 
 func (c *itemCursor) next() ([]byte, error) {

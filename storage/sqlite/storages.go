@@ -11,16 +11,16 @@ import (
 
 const storageColumns = `s.id, s.kind, s.user_id, u.username, s.name, s.general_access, s.act_id, s.act_run_id,
 	s.created_at, s.modified_at, s.accessed_at, s.item_count, s.storage_bytes,
-	s.total_requests, s.handled_requests, s.rq_multi`
+	s.total_requests, s.handled_requests, s.rq_multi, s.schema`
 
 const storageFrom = ` FROM storages s JOIN users u ON u.id = s.user_id `
 
 func (db *DB) StorageInsert(ctx context.Context, s *actord.Storage) error {
 	_, err := db.w.ExecContext(ctx, `
-		INSERT INTO storages (id, kind, user_id, name, general_access, act_id, act_run_id, created_at, modified_at, accessed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO storages (id, kind, user_id, name, general_access, act_id, act_run_id, created_at, modified_at, accessed_at, schema)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, string(s.Kind), s.UserID, nullString(s.Name), s.GeneralAccess, s.ActID, s.ActRunID,
-		ms(s.CreatedAt), ms(s.ModifiedAt), ms(s.AccessedAt))
+		ms(s.CreatedAt), ms(s.ModifiedAt), ms(s.AccessedAt), s.Schema)
 	return interpretError(err)
 }
 
@@ -127,7 +127,7 @@ func scanStorage(row scanner) (*actord.Storage, error) {
 	var created, modified, accessed int64
 	err := row.Scan(&s.ID, &kind, &s.UserID, &s.Username, &name, &s.GeneralAccess, &s.ActID, &s.ActRunID,
 		&created, &modified, &accessed, &s.ItemCount, &s.StorageBytes,
-		&s.TotalRequestCount, &s.HandledRequestCount, &s.HadMultipleClients)
+		&s.TotalRequestCount, &s.HandledRequestCount, &s.HadMultipleClients, &s.Schema)
 	if err != nil {
 		return nil, interpretError(err)
 	}

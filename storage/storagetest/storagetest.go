@@ -18,6 +18,7 @@ import (
 // Run runs the suite; newStore returns an empty store for each subtest.
 func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("DatasetWindows", func(t *testing.T) { testDatasetWindows(t, newStore(t)) })
+	t.Run("DatasetSchema", func(t *testing.T) { testDatasetSchema(t, newStore(t)) })
 	t.Run("StorageNames", func(t *testing.T) { testStorageNames(t, newStore(t)) })
 	t.Run("RecordKeys", func(t *testing.T) { testRecordKeys(t, newStore(t)) })
 	t.Run("QueueLocks", func(t *testing.T) { testQueueLocks(t, newStore(t)) })
@@ -42,6 +43,7 @@ func setup(t *testing.T, s storage.Store, kind actord.StorageKind, name string) 
 func testDatasetWindows(t *testing.T, s storage.Store) {
 	ctx := context.Background()
 	_, ds := setup(t, s, actord.KindDataset, "")
+	_, other := setup(t, s, actord.KindDataset, "")
 	// 23 items pushed in batches of 1, 5, 7 and 10 so windows cross chunks.
 	n := 0
 	for _, size := range []int{1, 5, 7, 10} {
@@ -78,24 +80,56 @@ func testDatasetWindows(t *testing.T, s storage.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []int
-		for {
-			it, err := c.Next()
-			if err == io.EOF {
-				break
+		read := func() []int {
+			var got []int
+			for {
+				it, err := c.Next()
+				if err == io.EOF {
+					return got
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var i int
+				fmt.Sscanf(string(it), `{"i":%d}`, &i)
+				got = append(got, i)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var i int
-			fmt.Sscanf(string(it), `{"i":%d}`, &i)
-			got = append(got, i)
 		}
-		c.Close()
+		got := read()
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) || c.Total != 23 || c.Count != int64(len(tt.want)) {
 			t.Errorf("offset %d limit %d desc %v: got %v (total %d, count %d), want %v", tt.offset, tt.limit, tt.desc, got, c.Total, c.Count, tt.want)
 		}
+		// A second pass after Rewind sees the same window of the same
+		// snapshot, even after a push in between (the tabular exports
+		// read the window twice).
+		if _, err := s.DatasetItemsAppend(ctx, &storage.DatasetItemsAppendParams{DatasetID: other.ID, Items: [][]byte{[]byte(`{"i":-1}`)}, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rewind(); err != nil {
+			t.Fatal(err)
+		}
+		if again := read(); fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Errorf("offset %d limit %d desc %v: after Rewind got %v, want %v", tt.offset, tt.limit, tt.desc, again, got)
+		}
+		c.Close()
 	}
+	// Rewind keeps the snapshot even when the same dataset grows meanwhile.
+	c, err := s.DatasetItems(ctx, &storage.DatasetItemsParams{DatasetID: ds.ID, Offset: 1, Limit: 2, Desc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := c.Next()
+	first = append([]byte(nil), first...)
+	if _, err := s.DatasetItemsAppend(ctx, &storage.DatasetItemsAppendParams{DatasetID: ds.ID, Items: [][]byte{[]byte(`{"i":23}`)}, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.Next(); err != nil || string(again) != string(first) || string(first) != `{"i":21}` {
+		t.Errorf("after a push and Rewind: first item %s (%v), before %s, want {\"i\":21}", again, err, first)
+	}
+	c.Close()
 	if _, err := s.DatasetItems(ctx, &storage.DatasetItemsParams{DatasetID: "missing", Limit: -1}); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("missing dataset: %v", err)
 	}
@@ -262,5 +296,23 @@ func testQueueLocks(t *testing.T, s storage.Store) {
 	}
 	if len(head.Items) != 99 {
 		t.Errorf("head has %d requests, want 99", len(head.Items))
+	}
+}
+
+func testDatasetSchema(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u, plain := setup(t, s, actord.KindDataset, "")
+	schema := []byte(`{"views":{"overview":{"transformation":{"fields":["b","a"]}}}}`)
+	ds := &actord.Storage{ID: actord.NewID(), Kind: actord.KindDataset, UserID: u.ID, GeneralAccess: actord.AccessRestricted,
+		CreatedAt: now, ModifiedAt: now, AccessedAt: now, Schema: schema}
+	if err := s.StorageInsert(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.StorageGet(ctx, actord.KindDataset, ds.ID)
+	if err != nil || string(got.Schema) != string(schema) {
+		t.Errorf("schema read back as %s (%v), want %s", got.Schema, err, schema)
+	}
+	if got, err := s.StorageGet(ctx, actord.KindDataset, plain.ID); err != nil || got.Schema != nil {
+		t.Errorf("dataset without schema reads back %q (%v), want nil", got.Schema, err)
 	}
 }
