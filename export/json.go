@@ -4,6 +4,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 )
 
@@ -15,6 +16,7 @@ type Next func() ([]byte, error)
 func WriteJSON(w io.Writer, next Next) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteByte('[')
+	var buf []byte
 	for i := 0; ; i++ {
 		item, err := next()
 		if err == io.EOF {
@@ -23,10 +25,14 @@ func WriteJSON(w io.Writer, next Next) error {
 		if err != nil {
 			return err
 		}
+		buf = buf[:0]
 		if i > 0 {
-			bw.WriteString(",\n")
+			buf = append(buf, ",\n"...)
 		}
-		indent(bw, item)
+		buf = appendIndent(buf, item)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
 	}
 	bw.WriteByte(']')
 	return bw.Flush()
@@ -47,58 +53,77 @@ func WriteJSONL(w io.Writer, next Next) error {
 		if i > 0 {
 			bw.WriteByte('\n')
 		}
-		bw.Write(item)
+		if _, err := bw.Write(item); err != nil {
+			return err
+		}
 	}
 	return bw.Flush()
 }
 
-// indent writes compact, valid JSON v re-indented like
+// appendIndent appends compact, valid JSON v re-indented like
 // JSON.stringify(v, null, 2): two spaces per level, ": " between a key and
 // its value, empty objects and arrays as {} and []. Strings and numbers are
-// copied byte for byte.
-func indent(w *bufio.Writer, v []byte) {
+// copied byte for byte. It is hand-written because it runs once per
+// exported item: strings are skipped with bytes.IndexByte and copied whole.
+func appendIndent(dst, v []byte) []byte {
 	depth := 0
-	newline := func() {
-		w.WriteByte('\n')
+	newline := func(dst []byte) []byte {
+		dst = append(dst, '\n')
 		for i := 0; i < depth; i++ {
-			w.WriteString("  ")
+			dst = append(dst, ' ', ' ')
 		}
+		return dst
 	}
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch c {
+		switch c := v[i]; c {
 		case '"':
 			j := i + 1
-			for ; j < len(v); j++ {
-				if v[j] == '\\' {
-					j++
-				} else if v[j] == '"' {
+			for {
+				k := bytes.IndexByte(v[j:], '"')
+				if k < 0 {
+					j = len(v) - 1
 					break
 				}
+				j += k
+				// The quote is escaped when an odd number of backslashes
+				// precede it.
+				n := 0
+				for n < j-i-1 && v[j-1-n] == '\\' {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+				j++
 			}
-			w.Write(v[i : j+1])
+			dst = append(dst, v[i:j+1]...)
 			i = j
 		case '{', '[':
 			if i+1 < len(v) && (v[i+1] == '}' || v[i+1] == ']') {
-				w.WriteByte(c)
-				w.WriteByte(v[i+1])
+				dst = append(dst, c, v[i+1])
 				i++
 				continue
 			}
-			w.WriteByte(c)
+			dst = append(dst, c)
 			depth++
-			newline()
+			dst = newline(dst)
 		case '}', ']':
 			depth--
-			newline()
-			w.WriteByte(c)
+			dst = newline(dst)
+			dst = append(dst, c)
 		case ',':
-			w.WriteByte(',')
-			newline()
+			dst = append(dst, ',')
+			dst = newline(dst)
 		case ':':
-			w.WriteString(": ")
+			dst = append(dst, ':', ' ')
 		default:
-			w.WriteByte(c)
+			j := i + 1
+			for j < len(v) && v[j] != ',' && v[j] != '}' && v[j] != ']' {
+				j++
+			}
+			dst = append(dst, v[i:j]...)
+			i = j - 1
 		}
 	}
+	return dst
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -88,7 +89,8 @@ func (o *Options) Tabular() bool { return o.Format == CSV || o.Format == HTML ||
 // is the actor's name for a run's dataset, else the dataset's name or ID,
 // and t is the dataset's (or run's) creation time.
 func (o *Options) Filename(label string, t time.Time) string {
-	return "dataset_" + sanitizeFilename(label) + "_" + t.UTC().Format("2006-01-02_15-04-05.000") + "." + formats[o.Format].ext
+	t = t.UTC()
+	return fmt.Sprintf("dataset_%s_%s-%03d.%s", sanitizeFilename(label), t.Format("2006-01-02_15-04-05"), t.Nanosecond()/1e6, formats[o.Format].ext)
 }
 
 func sanitizeFilename(s string) string {
