@@ -86,6 +86,7 @@ func TestTransformVectors(t *testing.T) {
 		{"T2", `[{"a":1,"#d":2},{},{"#only":1}]`, "clean=1", `{"a":1}`},
 		{"T3", `[{"#only":1},{}]`, "skipEmpty=1", `{"#only":1}`},
 		{"T4", `{"c":3,"a":1,"b":2}`, "fields=b,a", `{"b":2,"a":1}`},
+		{"T4 repeated parameter", `{"c":3,"a":1,"b":2}`, "fields=b&fields=c,a", `{"b":2,"c":3,"a":1}`},
 		{"T5", `{"a":1}`, "fields=a,z", `{"a":1}`},
 		{"T6", `{"a":1,"b":2}`, "omit=b", `{"a":1}`},
 		{"T7", `{"a":1,"b":2}`, "fields=a,b&omit=b", `{"a":1}`},

@@ -227,16 +227,15 @@ func (p *optionParser) int(name string, def int64) int64 {
 }
 
 // list splits a comma-separated list, trimming spaces and dropping empty
-// names (Apify clients join arrays with commas).
+// names. Apify clients join arrays with commas; the parameter repeated
+// (fields=a&fields=b, the spec's form/explode style) works too.
 func (p *optionParser) list(name string) []string {
-	s := p.q.Get(name)
-	if s == "" {
-		return nil
-	}
 	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
+	for _, s := range p.q[name] {
+		for _, f := range strings.Split(s, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
 		}
 	}
 	return out
