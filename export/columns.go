@@ -20,44 +20,115 @@ const (
 // "location/lat", "categories/0"). top is the length of the path's
 // top-level key. Empty objects and arrays are not leaves: they give no
 // column. null is a leaf. The path buffer is reused between calls.
+//
+// It walks the bytes once, recursing as it scans (the tabular formats call
+// it twice per item, so it is their hot loop).
 func walkLeaves(rec []byte, path []byte, fn func(path []byte, top int, val []byte)) []byte {
-	for m := newMembers(rec); ; {
-		k, v, ok := m.next()
-		if !ok {
-			return path
+	w := leafWalker{b: rec, path: path[:0], fn: fn}
+	if len(rec) > 2 {
+		w.object(0, 0, true)
+	}
+	return w.path
+}
+
+type leafWalker struct {
+	b    []byte
+	path []byte
+	fn   func(path []byte, top int, val []byte)
+}
+
+// object walks the non-empty object at b[i] and returns the index past it.
+func (w *leafWalker) object(i, top int, isTop bool) int {
+	b := w.b
+	n := len(w.path)
+	for i++; ; {
+		ke := stringEnd(b, i)
+		if isTop {
+			w.path = appendUnquoted(w.path[:0], b[i:ke])
+			top = len(w.path)
+		} else {
+			w.path = appendUnquoted(append(w.path[:n], '/'), b[i:ke])
 		}
-		path = appendUnquoted(path[:0], k)
-		path = walkValue(path, len(path), v, fn)
+		i = w.value(ke+1, top)
+		w.path = w.path[:n]
+		if b[i] != ',' {
+			return i + 1
+		}
+		i++
 	}
 }
 
-func walkValue(path []byte, top int, v []byte, fn func([]byte, int, []byte)) []byte {
-	switch v[0] {
+// value walks the value at b[i] and returns the index past it.
+func (w *leafWalker) value(i, top int) int {
+	b := w.b
+	switch b[i] {
 	case '{':
-		n := len(path)
-		for m := newMembers(v); ; {
-			k, val, ok := m.next()
-			if !ok {
-				return path[:n]
-			}
-			path = appendUnquoted(append(path[:n], '/'), k)
-			path = walkValue(path, top, val, fn)
+		if b[i+1] == '}' {
+			return i + 2
 		}
+		return w.object(i, top, false)
 	case '[':
-		n := len(path)
-		i := 0
-		for e := newElements(v); ; i++ {
-			val, ok := e.next()
-			if !ok {
-				return path[:n]
-			}
-			path = strconv.AppendInt(append(path[:n], '/'), int64(i), 10)
-			path = walkValue(path, top, val, fn)
+		if b[i+1] == ']' {
+			return i + 2
 		}
+		n := len(w.path)
+		i++
+		for idx := 0; ; idx++ {
+			w.path = strconv.AppendInt(append(w.path[:n], '/'), int64(idx), 10)
+			i = w.value(i, top)
+			if b[i] != ',' {
+				w.path = w.path[:n]
+				return i + 1
+			}
+			i++
+		}
+	case '"':
+		e := stringEnd(b, i)
+		w.fn(w.path, top, b[i:e])
+		return e
 	default:
-		fn(path, top, v)
-		return path
+		e := i
+		for e < len(b) && b[e] != ',' && b[e] != '}' && b[e] != ']' {
+			e++
+		}
+		w.fn(w.path, top, b[i:e])
+		return e
 	}
+}
+
+// leafCache remembers the path of the n-th leaf of the previous record
+// and what it mapped to. Items of one dataset mostly share their shape, so
+// comparing a path with the previous record's n-th path (a memcmp) usually
+// saves hashing it for a map lookup.
+type leafCache struct {
+	paths []string
+	vals  []int
+	n     int
+}
+
+func (c *leafCache) restart() { c.n = 0 }
+
+// hit reports whether the current leaf's path equals the cached one; the
+// next call to val (or set) refers to it.
+func (c *leafCache) hit(p []byte) bool {
+	if c.n < len(c.paths) && c.paths[c.n] == string(p) {
+		c.n++
+		return true
+	}
+	return false
+}
+
+// val returns the value cached for the leaf hit just matched.
+func (c *leafCache) val() int { return c.vals[c.n-1] }
+
+// set caches v for the current leaf's path p.
+func (c *leafCache) set(p []byte, v int) {
+	if c.n < len(c.paths) {
+		c.paths[c.n], c.vals[c.n] = string(p), v
+	} else {
+		c.paths, c.vals = append(c.paths, string(p)), append(c.vals, v)
+	}
+	c.n++
 }
 
 // column is one column of a table: its name and the length of the
@@ -73,6 +144,7 @@ type column struct {
 type columnSet struct {
 	seen  map[string]int // name -> top-level key length
 	order columnOrder
+	known leafCache
 }
 
 func newColumnSet(fields []string) *columnSet {
@@ -90,7 +162,12 @@ func newColumnSet(fields []string) *columnSet {
 
 // add adds the leaf columns of the record rec.
 func (s *columnSet) add(rec []byte, path []byte) []byte {
+	s.known.restart()
 	return walkLeaves(rec, path, func(p []byte, top int, _ []byte) {
+		if s.known.hit(p) {
+			return
+		}
+		s.known.set(p, 0)
 		if _, ok := s.seen[string(p)]; ok {
 			return
 		}

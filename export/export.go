@@ -189,13 +189,24 @@ func writeTable(w io.Writer, o *Options, c Cursor, t *transformer, ds Dataset) e
 		index[name] = i
 	}
 	cells := make([]Cell, len(columns))
+	var known leafCache
 	setCell := func(p []byte, _ int, v []byte) {
-		if i, ok := index[string(p)]; ok {
+		i := -1
+		if known.hit(p) {
+			i = known.val()
+		} else {
+			if j, ok := index[string(p)]; ok {
+				i = j
+			}
+			known.set(p, i)
+		}
+		if i >= 0 {
 			cells[i] = cellOf(v)
 		}
 	}
 	if err := eachRecord(c, t, func(rec []byte) error {
 		clear(cells)
+		known.restart()
 		path = walkLeaves(rec, path, setCell)
 		return tw.Row(cells)
 	}); err != nil {
