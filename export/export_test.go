@@ -121,6 +121,9 @@ func TestTransformVectors(t *testing.T) {
 		{"fields then unwind (simplified order)", `{"p":[{"t":1}],"x":1,"u":"u"}`, "fields=u,p&unwind=p", `{"u":"u","t":1}`},
 		{"numbers kept as pushed", `{"id":12345678901234567890123,"f":1.50,"e":1E+400}`, "fields=e,id,f", `{"e":1E+400,"id":12345678901234567890123,"f":1.50}`},
 		{"strings kept as pushed", `{"s":"\u00e9\n\"/"}`, "omit=x", `{"s":"\u00e9\n\"/"}`},
+		{"fields named twice", `{"a":1,"b":2}`, "fields=a,b,a", `{"a":1,"b":2}`},
+		{"outputFields naming twice: first position, last value", `{"a":1,"b":2}`, "fields=a,b&outputFields=x,x", `{"x":2}`},
+		{"flatten onto a literal dotted key", `{"a.b":1,"a":{"b":2}}`, "flatten=a", `{"a.b":2}`},
 		{"clean then skipEmpty after hidden", `[{"#a":1},{"b":1,"#c":2}]`, "skipHidden=1&skipEmpty=1", `{"b":1}`},
 	}
 	for _, tt := range tests {

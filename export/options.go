@@ -109,6 +109,15 @@ func sanitizeFilename(s string) string {
 func ParseOptions(q url.Values) (*Options, error) {
 	p := optionParser{q: q}
 	o := &Options{given: map[string]bool{}}
+	for name, vals := range q {
+		for _, v := range vals {
+			if !utf8.ValidString(v) {
+				// Every text format is UTF-8: a field name or delimiter
+				// that is not would end up in the body as is.
+				return nil, actord.Errorf(actord.ErrInvalidParameter, "Parameter %q must be UTF-8 text.", name)
+			}
+		}
+	}
 	f := q.Get("format")
 	if f == "" {
 		f = string(JSON)

@@ -77,10 +77,13 @@ func (t *transformer) apply(item []byte, emit func([]byte) error) error {
 		return nil
 	}
 	if len(t.flatten) > 0 {
-		rec = t.flattenMembers(rec)
+		rec = dedupe(t.flattenMembers(rec))
 	}
 	if len(t.fields) > 0 || len(t.omit) > 0 {
 		rec = t.pick(rec)
+		if len(t.fields) > 1 {
+			rec = dedupe(rec)
+		}
 	}
 	return t.unwindAt(0, rec, emit)
 }
@@ -303,6 +306,44 @@ func (t *transformer) unwindOne(level int, rec []member, idx int, el []byte) []m
 		}
 	}
 	t.levels[level] = out
+	return out
+}
+
+// dedupe merges members of the same name the way assigning them to a
+// JavaScript object does: the first keeps its position and takes the last
+// value. Transforms can name a key twice (fields=a,a; outputFields=x,x;
+// flatten=a next to a literal "a.b" key); a record never has a name twice,
+// as Apify's records (JavaScript objects) never do.
+func dedupe(rec []member) []member {
+	if len(rec) > 32 {
+		return dedupeLarge(rec)
+	}
+	for i := 1; i < len(rec); i++ {
+		for j := 0; j < i; j++ {
+			if keysEqual(rec[j].key, rec[i].key) {
+				rec[j].val = rec[i].val
+				rec = append(rec[:i], rec[i+1:]...)
+				i--
+				break
+			}
+		}
+	}
+	return rec
+}
+
+// dedupeLarge is dedupe with a map, for records with many members.
+func dedupeLarge(rec []member) []member {
+	first := make(map[string]int, len(rec))
+	out := rec[:0]
+	for _, m := range rec {
+		name := string(unquote(m.key))
+		if i, ok := first[name]; ok {
+			out[i].val = m.val
+			continue
+		}
+		first[name] = len(out)
+		out = append(out, m)
+	}
 	return out
 }
 

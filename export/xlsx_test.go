@@ -587,31 +587,7 @@ func FuzzXLSX(f *testing.F) {
 		if len(got[0]) != n {
 			t.Fatalf("header has %d cells, want %d", len(got[0]), n)
 		}
-		for r, row := range rows {
-			back := got[r+1]
-			k := 0
-			for col, c := range row {
-				if c.Kind == CellEmpty {
-					continue
-				}
-				if k >= len(back) {
-					t.Fatalf("row %d: %d cells read back, fewer than written", r+2, len(back))
-				}
-				b := back[k]
-				k++
-				wantKind := "inlineStr"
-				if c.Kind == CellNumber {
-					wantKind = "n"
-				}
-				if b.col != col || b.kind != wantKind || b.text != wantReadBack(c.Text) {
-					t.Fatalf("row %d col %d: read back col %d %s %q, want %s %q",
-						r+2, col, b.col, b.kind, b.text, wantKind, wantReadBack(c.Text))
-				}
-			}
-			if k != len(back) {
-				t.Fatalf("row %d: %d cells read back, want %d", r+2, len(back), k)
-			}
-		}
+		checkReadBack(t, got[1:], rows, 2)
 	})
 }
 
@@ -717,5 +693,37 @@ func TestXLSXMemory(t *testing.T) {
 	t.Logf("%d rows, %d bytes of xlsx, peak heap growth %.1f MB", total, out.n, float64(peak)/(1<<20))
 	if peak > limit {
 		t.Errorf("heap grew by %d bytes, limit %d", peak, limit)
+	}
+}
+
+// checkReadBack compares the cells read back from a sheet with the rows
+// written, numbered from firstRow: empty cells are absent, strings and
+// booleans are inline strings, numbers are numbers.
+func checkReadBack(t *testing.T, got [][]readCell, rows [][]Cell, firstRow int) {
+	t.Helper()
+	for r, row := range rows {
+		back := got[r]
+		k := 0
+		for col, c := range row {
+			if c.Kind == CellEmpty {
+				continue
+			}
+			if k >= len(back) {
+				t.Fatalf("row %d: %d cells read back, fewer than written", r+firstRow, len(back))
+			}
+			b := back[k]
+			k++
+			wantKind := "inlineStr"
+			if c.Kind == CellNumber {
+				wantKind = "n"
+			}
+			if b.col != col || b.kind != wantKind || b.text != wantReadBack(c.Text) {
+				t.Fatalf("row %d col %d: read back col %d %s %q, want %s %q",
+					r+firstRow, col, b.col, b.kind, b.text, wantKind, wantReadBack(c.Text))
+			}
+		}
+		if k != len(back) {
+			t.Fatalf("row %d: %d cells read back, want %d", r+firstRow, len(back), k)
+		}
 	}
 }

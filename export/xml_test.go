@@ -400,27 +400,8 @@ func TestXMLGolden(t *testing.T) {
 			}
 			xmlCheckWellFormed(t, buf.Bytes())
 			xmllint(t, buf.Bytes())
-			golden(t, filepath.Join("testdata", "xml", tt.file), buf.Bytes())
+			goldenCompare(t, filepath.Join("testdata", "xml", tt.file), buf.Bytes())
 		})
-	}
-}
-
-// golden compares got with the file at path, or rewrites the file with
-// -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff)\ngot:\n%s", path, got)
 	}
 }
 
@@ -428,18 +409,7 @@ func golden(t *testing.T, path string, got []byte) {
 // message. Without xmllint the test is skipped, unless CI is set.
 func xmllint(t *testing.T, data []byte) {
 	t.Helper()
-	bin, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("xmllint not found")
-		}
-		t.Skip("xmllint not found")
-	}
-	path := filepath.Join(t.TempDir(), "out.xml")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "--noout", path).CombinedOutput()
+	out, err := runXmllint(t, data, true, "--noout")
 	if err != nil || len(out) > 0 {
 		t.Errorf("xmllint: %v\n%s", err, out)
 	}
@@ -575,4 +545,27 @@ func FuzzXML(f *testing.F) {
 		}
 		xmlCheckWellFormed(t, buf.Bytes())
 	})
+}
+
+// runXmllint runs xmllint with args on data (written to a temp file) and
+// returns its output (stderr too when combined). Without xmllint the test
+// is skipped, unless CI is set.
+func runXmllint(t *testing.T, data []byte, combined bool, args ...string) ([]byte, error) {
+	t.Helper()
+	bin, err := exec.LookPath("xmllint")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("xmllint not found")
+		}
+		t.Skip("xmllint not found")
+	}
+	path := filepath.Join(t.TempDir(), "out.xml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(args, path)...)
+	if combined {
+		return cmd.CombinedOutput()
+	}
+	return cmd.Output()
 }
