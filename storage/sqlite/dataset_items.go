@@ -75,9 +75,15 @@ type itemCursor struct {
 	tx        *sql.Tx
 	datasetID string
 	rows      *sql.Rows
-	desc      bool
-	lo        int64
-	hi        int64
+	// The window's chunks are read ahead by a goroutine (prefetch), so
+	// SQLite's reads overlap with the caller formatting and sending the
+	// previous chunk's items.
+	chunks       chan chunkRead
+	stop         chan struct{}
+	prefetchDone chan struct{}
+	desc         bool
+	lo           int64
+	hi           int64
 
 	// The chunk being read: its first index and the item boundaries.
 	chunkFirst int64
@@ -121,17 +127,65 @@ func (c *itemCursor) query() error {
 	if err != nil {
 		return fmt.Errorf("read items of dataset %s: %w", c.datasetID, interpretError(err))
 	}
+	c.chunks, c.stop, c.prefetchDone = make(chan chunkRead, 1), make(chan struct{}), make(chan struct{})
+	go c.prefetch(c.rows, c.chunks, c.stop, c.prefetchDone)
 	return nil
+}
+
+// chunkRead is one chunk read ahead, or the error that ended reading.
+type chunkRead struct {
+	first int64
+	data  []byte
+	err   error
+}
+
+// prefetch reads chunks until the rows end, an error, or stop. At most
+// three chunks are in memory: the one being read, one queued and the one
+// the caller is using (a chunk is at most one push: 9 MiB).
+func (c *itemCursor) prefetch(rows *sql.Rows, out chan<- chunkRead, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	defer close(out)
+	for rows.Next() {
+		var r chunkRead
+		if r.err = rows.Scan(&r.first, &r.data); r.err != nil {
+			r.err = fmt.Errorf("read dataset chunk: %w", r.err)
+		}
+		select {
+		case out <- r:
+		case <-stop:
+			return
+		}
+		if r.err != nil {
+			return
+		}
+	}
+	err := errors.New("dataset chunks end before the item count")
+	if rows.Err() != nil {
+		err = fmt.Errorf("read dataset items: %w", rows.Err())
+	}
+	select {
+	case out <- chunkRead{err: err}:
+	case <-stop:
+	}
+}
+
+// stopPrefetch stops the reader goroutine and closes its rows.
+func (c *itemCursor) stopPrefetch() error {
+	if c.rows == nil {
+		return nil
+	}
+	close(c.stop)
+	<-c.prefetchDone
+	err := c.rows.Close()
+	c.rows = nil
+	return err
 }
 
 // rewind restarts the window from the same snapshot (the read transaction
 // stays open), so a second pass sees exactly the same items.
 func (c *itemCursor) rewind() error {
-	if c.rows != nil {
-		if err := c.rows.Close(); err != nil {
-			return fmt.Errorf("rewind items of dataset %s: %w", c.datasetID, err)
-		}
-		c.rows = nil
+	if err := c.stopPrefetch(); err != nil {
+		return fmt.Errorf("rewind items of dataset %s: %w", c.datasetID, err)
 	}
 	c.chunk, c.bounds, c.pos, c.done = nil, c.bounds[:0], 0, 0
 	return c.query()
@@ -179,16 +233,17 @@ func (c *itemCursor) take() []byte {
 }
 
 func (c *itemCursor) loadChunk() error {
-	if c.rows == nil || !c.rows.Next() {
-		err := errors.New("dataset chunks end before the item count")
-		if c.rows != nil && c.rows.Err() != nil {
-			err = c.rows.Err()
-		}
-		return fmt.Errorf("read dataset items: %w", err)
+	if c.rows == nil {
+		return errors.New("read dataset items: no chunks in the window")
 	}
-	if err := c.rows.Scan(&c.chunkFirst, &c.chunk); err != nil {
-		return fmt.Errorf("read dataset chunk: %w", err)
+	r, ok := <-c.chunks
+	if !ok {
+		return errors.New("read dataset items: read past the end")
 	}
+	if r.err != nil {
+		return r.err
+	}
+	c.chunkFirst, c.chunk = r.first, r.data
 	c.bounds = c.bounds[:0]
 	c.bounds = append(c.bounds, 0)
 	for off := 0; ; {
@@ -216,9 +271,5 @@ func (c *itemCursor) loadChunk() error {
 }
 
 func (c *itemCursor) close() error {
-	var err error
-	if c.rows != nil {
-		err = c.rows.Close()
-	}
-	return errors.Join(err, c.tx.Rollback())
+	return errors.Join(c.stopPrefetch(), c.tx.Rollback())
 }
