@@ -47,6 +47,17 @@ func valueEnd(b []byte, i int) int {
 // It jumps from quote to quote (bytes.IndexByte is vectorised); a quote is
 // escaped when an odd number of backslashes precede it.
 func stringEnd(b []byte, i int) int {
+	// Most keys and many values are short: a plain loop over the first
+	// bytes beats the call and setup of the vectorised search.
+	for j := i + 1; j < len(b) && j <= i+16; j++ {
+		switch b[j] {
+		case '"':
+			return j + 1
+		case '\\':
+			goto long
+		}
+	}
+long:
 	j := i + 1
 	for {
 		k := bytes.IndexByte(b[j:], '"')
