@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/actord/actord/bench/internal/benchkit"
 )
 
 // Item is one generated dataset item. Field order is the serialization order.
@@ -24,56 +23,29 @@ type Item struct {
 }
 
 var (
-	brands     = []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent", "Vandelay", "Wonka"}
 	adjectives = []string{"red", "blue", "green", "compact", "deluxe", "wireless", "organic", "vintage", "smart", "heavy-duty", "ultralight", "classic", "portable", "ergonomic"}
 	nouns      = []string{"widget", "kettle", "lamp", "backpack", "headphones", "blender", "drill", "chair", "monitor", "tent", "jacket", "keyboard", "speaker", "watch"}
-	currencies = []string{"USD", "EUR", "GBP", "CZK", "JPY"}
 	tagPool    = []string{"sale", "new", "bestseller", "eco", "limited", "clearance", "gift", "premium", "outdoor", "kitchen", "office", "garden"}
-	baseTime   = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 )
-
-// splitmix64 gives a well-mixed, deterministic pseudo-random sequence.
-type rng uint64
-
-func (r *rng) next() uint64 {
-	*r += 0x9e3779b97f4a7c15
-	z := uint64(*r)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-func (r *rng) intn(n int) int { return int(r.next() % uint64(n)) }
 
 // genItem deterministically generates item number i (0-based). The item's
 // index is embedded in its URL so a read-back item can be checked against
 // genItem(index) regardless of the order the server returns batches in.
 func genItem(i int) Item {
-	r := rng(uint64(i)*0x2545f4914f6cdd1d + 12345)
-	adj := adjectives[r.intn(len(adjectives))]
-	noun := nouns[r.intn(len(nouns))]
-	brand := brands[r.intn(len(brands))]
-	cents := 99 + r.intn(99900) // 0.99 .. 999.98
-	nTags := 1 + r.intn(2)
-	tags := make([]string, 0, nTags)
-	for len(tags) < nTags {
-		t := tagPool[r.intn(len(tagPool))]
-		dup := false
-		for _, x := range tags {
-			dup = dup || x == t
-		}
-		if !dup {
-			tags = append(tags, t)
-		}
-	}
+	r := benchkit.ItemRng(i)
+	adj := r.Pick(adjectives)
+	noun := r.Pick(nouns)
+	brand := r.Pick(benchkit.Brands)
+	cents := 99 + r.Intn(99900) // 0.99 .. 999.98
+	tags := r.Distinct(tagPool, 1+r.Intn(2))
 	return Item{
 		URL:       fmt.Sprintf("https://example.com/p/%08d/%s-%s", i, adj, noun),
 		Title:     fmt.Sprintf("%s %s %s", brand, cases(adj), noun),
 		Price:     float64(cents) / 100,
-		Currency:  currencies[r.intn(len(currencies))],
-		InStock:   r.intn(4) != 0,
-		Rating:    float64(10+r.intn(41)) / 10,
-		ScrapedAt: baseTime.Add(time.Duration(i)*time.Second + time.Duration(r.intn(60))*time.Second).Format("2006-01-02T15:04:05Z"),
+		Currency:  r.Pick(benchkit.Currencies),
+		InStock:   r.Intn(4) != 0,
+		Rating:    float64(10+r.Intn(41)) / 10,
+		ScrapedAt: benchkit.ScrapedAt(i, r),
 		Tags:      tags,
 	}
 }
@@ -90,55 +62,11 @@ func itemIndexFromURL(u string) (int, bool) {
 	return n, err == nil
 }
 
-type dataset struct {
-	batches    [][]byte // pre-serialized JSON arrays, one per HTTP request
-	totalBytes int64    // sum of item JSON sizes (without array punctuation)
-	items      int
-}
-
 // buildDataset generates n items, serializes them into batch bodies of
 // batchSize items and (if jsonlPath != "") also writes them one per line to a
 // JSONL file so the storage-local side pushes byte-identical items.
-func buildDataset(n, batchSize int, jsonlPath string) (*dataset, error) {
-	var w *bufio.Writer
-	if jsonlPath != "" {
-		f, err := os.Create(jsonlPath)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		w = bufio.NewWriterSize(f, 1<<20)
-	}
-	ds := &dataset{items: n}
-	var buf bytes.Buffer
-	for start := 0; start < n; start += batchSize {
-		end := min(start+batchSize, n)
-		buf.Reset()
-		buf.WriteByte('[')
-		for i := start; i < end; i++ {
-			b, err := json.Marshal(genItem(i))
-			if err != nil {
-				return nil, err
-			}
-			if i > start {
-				buf.WriteByte(',')
-			}
-			buf.Write(b)
-			ds.totalBytes += int64(len(b))
-			if w != nil {
-				w.Write(b)
-				w.WriteByte('\n')
-			}
-		}
-		buf.WriteByte(']')
-		ds.batches = append(ds.batches, bytes.Clone(buf.Bytes()))
-	}
-	if w != nil {
-		if err := w.Flush(); err != nil {
-			return nil, err
-		}
-	}
-	return ds, nil
+func buildDataset(n, batchSize int, jsonlPath string) (*benchkit.Dataset, error) {
+	return benchkit.BuildDataset(n, batchSize, jsonlPath, genItem, nil)
 }
 
 // checkItem verifies that raw (one item as returned by the server) is exactly

@@ -6,16 +6,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,10 +19,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/actord/actord/bench/internal/benchkit"
 )
 
 type config struct {
@@ -65,25 +60,10 @@ func main() {
 	if c.items <= 0 || c.batch <= 0 || c.concurrency <= 0 || c.page <= 0 {
 		fatalf("items, batch, concurrency and page must be positive")
 	}
-	if *writeItems != "" {
-		if _, err := buildDataset(c.items, c.batch, *writeItems); err != nil {
-			fatalf("%v", err)
-		}
-		return
-	}
-	if err := run(c); err != nil {
-		fatalf("%v", err)
-	}
+	benchkit.Main("bench/push", *writeItems, c.items, genItem, func() error { return run(c) })
 }
 
-func fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench/push: "+format+"\n", args...)
-	os.Exit(1)
-}
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05.000")}, args...)...)
-}
+func fatalf(format string, args ...any) { benchkit.Fatalf("bench/push", format, args...) }
 
 // results holds everything the final table prints.
 type results struct {
@@ -131,6 +111,13 @@ type side struct {
 	Verified          bool     `json:"verified"`
 }
 
+// phaseMem is benchkit.PhaseMem without its JSON names, so that -json
+// writes the same field names as before ("Start", "End", "Max", "Samples").
+type phaseMem struct {
+	Start, End, Max int64
+	Samples         int
+}
+
 // localSide is what storage-local.mjs prints (plus disk usage added here).
 type localSide struct {
 	Version         string  `json:"version"`
@@ -160,62 +147,46 @@ type localSide struct {
 }
 
 func run(c config) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-
-	bin, err := filepath.Abs(c.bin)
+	env, err := benchkit.Setup(c.timeout, c.bin, "actord-bench-push-", c.keep)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("actord binary: %w (build it with: go build -o bin/actord ./cmd/actord)", err)
-	}
-	tmp, err := os.MkdirTemp("", "actord-bench-push-")
-	if err != nil {
-		return err
-	}
-	if c.keep {
-		logf("temp dir (kept): %s", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer env.Close()
 
 	res := results{
-		Date:        time.Now().Format("2006-01-02"),
-		Machine:     machine(),
+		Date:        env.Date,
+		Machine:     env.Machine,
 		Items:       c.items,
 		Batch:       c.batch,
 		Concurrency: c.concurrency,
 		Page:        c.page,
-		LoadAvg:     loadAvg(),
+		LoadAvg:     env.LoadAvg,
 	}
 
 	// ---- generate (untimed for the push numbers) ----
-	logf("generating %d items in batches of %d ...", c.items, c.batch)
+	benchkit.Logf("generating %d items in batches of %d ...", c.items, c.batch)
 	jsonl := ""
 	if !c.skipLocal {
-		jsonl = filepath.Join(tmp, "items.jsonl")
+		jsonl = filepath.Join(env.Tmp, "items.jsonl")
 	}
-	t0 := time.Now()
 	ds, err := buildDataset(c.items, c.batch, jsonl)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	res.GenSeconds = time.Since(t0).Seconds()
-	res.ItemBytes = ds.totalBytes
-	logf("generated %d items, %.1f MB JSON, avg %.0f B/item, in %.2fs (not part of any timing)",
-		c.items, float64(ds.totalBytes)/1e6, float64(ds.totalBytes)/float64(c.items), res.GenSeconds)
+	res.GenSeconds, res.ItemBytes = ds.Seconds, ds.ItemBytes
+	benchkit.Logf("generated %d items, %.1f MB JSON, avg %.0f B/item, in %.2fs (not part of any timing)",
+		c.items, float64(ds.ItemBytes)/1e6, float64(ds.ItemBytes)/float64(c.items), res.GenSeconds)
 
 	// ---- actord ----
-	if err := runOurs(ctx, c, bin, tmp, ds, &res.Ours); err != nil {
+	if err := runOurs(env, c, ds, &res.Ours); err != nil {
 		return fmt.Errorf("actord: %w", err)
 	}
-	ds.batches = nil // free ~200 MB before node runs
+	ds.Batches = nil // free ~200 MB before node runs
 	runtime.GC()
 
 	// ---- storage-local ----
 	if !c.skipLocal {
-		ls, err := runLocal(ctx, c, jsonl, tmp)
+		ls, err := runLocal(env, c, jsonl)
 		if err != nil {
 			return fmt.Errorf("storage-local: %w", err)
 		}
@@ -223,266 +194,57 @@ func run(c config) error {
 	}
 
 	printTable(os.Stdout, &res)
-	if c.jsonOut != "" {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(c.jsonOut, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return benchkit.WriteJSON(c.jsonOut, res)
 }
 
 // ---------------------------------------------------------------------------
 // actord side
 
-type server struct {
-	cmd     *exec.Cmd
-	base    string
-	token   string
-	logPath string
-	exited  chan struct{}
-	waitErr error
-}
-
-func startServer(ctx context.Context, bin, dataDir, logPath, token string, extra []string) (*server, error) {
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "ACTORD_ADMIN_TOKEN="+token)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout = os.Stderr
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	s := &server{cmd: cmd, token: token, logPath: logPath, exited: make(chan struct{})}
-	addrCh := make(chan string, 1)
-	go func() {
-		defer logFile.Close()
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		sent := false
-		for sc.Scan() {
-			line := sc.Bytes()
-			logFile.Write(line)
-			logFile.Write([]byte{'\n'})
-			var m map[string]any
-			if json.Unmarshal(line, &m) != nil {
-				continue
-			}
-			if !sent && m["msg"] == "listening" {
-				if a, ok := m["addr"].(string); ok {
-					addrCh <- a
-					sent = true
-				}
-			}
-			if lvl, _ := m["level"].(string); lvl == "ERROR" || lvl == "WARN" {
-				logf("server %s: %s", strings.ToLower(lvl), line)
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-	select {
-	case a := <-addrCh:
-		if strings.HasPrefix(a, ":") || strings.HasPrefix(a, "[::]:") || strings.HasPrefix(a, "0.0.0.0:") {
-			a = "127.0.0.1:" + a[strings.LastIndexByte(a, ':')+1:]
-		}
-		s.base = "http://" + a
-		return s, nil
-	case <-s.exited:
-		return nil, fmt.Errorf("server exited before listening (%v); log: %s\n%s", s.waitErr, logPath, tailFile(logPath, 20))
-	case <-time.After(60 * time.Second):
-		s.stop()
-		return nil, fmt.Errorf("server did not log msg=listening within 60s; log: %s\n%s", logPath, tailFile(logPath, 20))
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
-	}
-}
-
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
-func (s *server) stop() error {
-	select {
-	case <-s.exited:
-		return s.waitErr
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-		return errors.New("server did not exit within 30s of SIGTERM; killed")
-	}
-}
-
-func (s *server) alive() error {
-	select {
-	case <-s.exited:
-		return fmt.Errorf("server exited (%v); log tail:\n%s", s.waitErr, tailFile(s.logPath, 20))
-	default:
-		return nil
-	}
-}
-
-func tailFile(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (s *server) do(ctx context.Context, hc *http.Client, method, path string, body []byte) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.ContentLength = int64(len(body))
-	}
-	return hc.Do(req)
-}
-
-func statusErr(resp *http.Response, what string) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-	return fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, bytes.TrimSpace(b))
-}
-
-func runOurs(ctx context.Context, c config, bin, tmp string, ds *dataset, out *side) error {
-	dataDir := filepath.Join(tmp, "actord-data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return err
-	}
-	token := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	var extra []string
-	if c.serverArgs != "" {
-		extra = strings.Fields(c.serverArgs)
-	}
-	srv, err := startServer(ctx, bin, dataDir, filepath.Join(tmp, "actord.log"), token, extra)
+func runOurs(env *benchkit.Env, c config, ds *benchkit.Dataset, out *side) error {
+	ctx := env.Ctx
+	srv, err := env.StartActord(c.serverArgs)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	logf("actord pid %d listening on %s (data dir %s)", srv.pid(), srv.base, dataDir)
+	defer srv.Stop()
 
-	sampler := startSampler(srv.pid(), 100*time.Millisecond)
+	sampler := benchkit.StartSampler(srv.Pid(), 100*time.Millisecond)
 	defer sampler.Stop()
 
-	hc := &http.Client{Transport: &http.Transport{
-		MaxIdleConns:        c.concurrency + 4,
-		MaxIdleConnsPerHost: c.concurrency + 4,
-		DisableCompression:  !c.gzip,
-		IdleConnTimeout:     90 * time.Second,
-	}}
-
-	// Create the dataset.
-	resp, err := srv.do(ctx, hc, "POST", "/v2/datasets?name=bench", nil)
+	hc := benchkit.NewClient(c.concurrency, c.gzip)
+	itemsPath, err := srv.CreateDataset(ctx, hc, "bench")
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return statusErr(resp, "create dataset")
-	}
-	var created struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if err != nil || created.Data.ID == "" {
-		return fmt.Errorf("create dataset: bad response body (%v)", err)
-	}
-	dsID := created.Data.ID
-	itemsPath := "/v2/datasets/" + url.PathEscape(dsID) + "/items"
 	time.Sleep(300 * time.Millisecond) // let the sampler see the idle server
-	out.IdleRSS = sampler.sample()
+	out.IdleRSS = sampler.Sample()
 
 	// ---- push ----
-	logf("push: %d items in %d requests of %d, %d concurrent workers ...", c.items, len(ds.batches), c.batch, c.concurrency)
-	lat := make([]time.Duration, len(ds.batches))
-	var next atomic.Int64
-	var firstErr error
-	var errOnce sync.Once
-	pctx, pcancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	sampler.sample()
-	cpu := startCPU(srv.pid())
+	benchkit.Logf("push: %d items in %d requests of %d, %d concurrent workers ...", c.items, len(ds.Batches), c.batch, c.concurrency)
+	lat := make([]time.Duration, len(ds.Batches))
+	sampler.Sample()
+	cpu := benchkit.StartCPU(srv.Pid())
 	start := time.Now()
-	for w := 0; w < c.concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(ds.batches) || pctx.Err() != nil {
-					return
-				}
-				t := time.Now()
-				resp, err := srv.do(pctx, hc, "POST", itemsPath, ds.batches[i])
-				if err == nil {
-					if resp.StatusCode != http.StatusCreated {
-						err = statusErr(resp, fmt.Sprintf("push batch %d", i))
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				lat[i] = time.Since(t)
-				if err != nil {
-					errOnce.Do(func() { firstErr = err; pcancel() })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	err = srv.Push(ctx, hc, itemsPath, ds.Batches, c.concurrency, lat)
 	elapsed := time.Since(start)
-	sCPU, cCPU, oCPU := cpu.stop()
+	sCPU, cCPU, oCPU := cpu.Stop()
 	end := time.Now()
-	sampler.sample()
-	pcancel()
-	if firstErr != nil {
-		if e := srv.alive(); e != nil {
-			return fmt.Errorf("%v; %v", firstErr, e)
-		}
-		return firstErr
+	sampler.Sample()
+	if err != nil {
+		return err
 	}
 	out.PushSeconds = elapsed.Seconds()
 	out.PushItemsPerSec = float64(c.items) / elapsed.Seconds()
 	slices.Sort(lat)
 	out.PushP50ms = ms(lat[len(lat)/2])
 	out.PushP99ms = ms(lat[min(len(lat)-1, len(lat)*99/100)])
-	out.PushMem = sampler.window(start.Add(-time.Millisecond), end)
+	out.PushMem = phaseMem(sampler.Window(start.Add(-time.Millisecond), end))
 	out.ServerCPUPush, out.ClientCPUPush, out.OtherCPUPush = sCPU, cCPU, oCPU
-	logf("push: %.2fs, %.0f items/s, %.1f MB/s; request p50 %.1f ms p99 %.1f ms; server RSS max %s",
-		elapsed.Seconds(), out.PushItemsPerSec, float64(ds.totalBytes)/1e6/elapsed.Seconds(), out.PushP50ms, out.PushP99ms, mib(out.PushMem.Max))
+	benchkit.Logf("push: %.2fs, %.0f items/s, %.1f MB/s; request p50 %.1f ms p99 %.1f ms; server RSS max %s",
+		elapsed.Seconds(), out.PushItemsPerSec, float64(ds.ItemBytes)/1e6/elapsed.Seconds(), out.PushP50ms, out.PushP99ms, benchkit.MiB(out.PushMem.Max))
 
 	// ---- read 1: one streaming GET of everything ----
-	logf("read: one streaming GET of all items ...")
+	benchkit.Logf("read: one streaming GET of all items ...")
 	var spotErr error
 	spots := 0
 	spot := func(n int) bool { return n%997 == 0 }
@@ -496,23 +258,23 @@ func runOurs(ctx context.Context, c config, bin, tmp string, ds *dataset, out *s
 	}
 	buf := make([]byte, 256<<10)
 	time.Sleep(200 * time.Millisecond)
-	sampler.sample()
-	cpu = startCPU(srv.pid())
+	sampler.Sample()
+	cpu = benchkit.StartCPU(srv.Pid())
 	start = time.Now()
-	resp, err = srv.do(ctx, hc, "GET", itemsPath, nil)
+	resp, err := srv.Do(ctx, hc, "GET", itemsPath, nil)
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return statusErr(resp, "stream read")
+		return benchkit.StatusErr(resp, "stream read")
 	}
 	total := resp.Header.Get("X-Apify-Pagination-Total")
 	n, nbytes, err := scanArray(resp.Body, buf, spot, onSpot)
 	resp.Body.Close()
 	elapsed = time.Since(start)
-	sCPU, cCPU, oCPU = cpu.stop()
+	sCPU, cCPU, oCPU = cpu.Stop()
 	end = time.Now()
-	sampler.sample()
+	sampler.Sample()
 	if err != nil {
 		return fmt.Errorf("stream read: %w", err)
 	}
@@ -525,26 +287,26 @@ func runOurs(ctx context.Context, c config, bin, tmp string, ds *dataset, out *s
 	out.StreamSeconds = elapsed.Seconds()
 	out.StreamItemsPerSec = float64(n) / elapsed.Seconds()
 	out.StreamBytes = nbytes
-	out.StreamMem = sampler.window(start.Add(-time.Millisecond), end)
+	out.StreamMem = phaseMem(sampler.Window(start.Add(-time.Millisecond), end))
 	out.ServerCPUStream, out.ClientCPUStream, out.OtherCPUStream = sCPU, cCPU, oCPU
-	logf("read (stream): %d items, %.1f MB in %.2fs = %.0f items/s; %d items content-checked; server RSS start %s end %s max %s (%d samples)",
-		n, float64(nbytes)/1e6, elapsed.Seconds(), out.StreamItemsPerSec, spots, mib(out.StreamMem.Start), mib(out.StreamMem.End), mib(out.StreamMem.Max), out.StreamMem.Samples)
+	benchkit.Logf("read (stream): %d items, %.1f MB in %.2fs = %.0f items/s; %d items content-checked; server RSS start %s end %s max %s (%d samples)",
+		n, float64(nbytes)/1e6, elapsed.Seconds(), out.StreamItemsPerSec, spots, benchkit.MiB(out.StreamMem.Start), benchkit.MiB(out.StreamMem.End), benchkit.MiB(out.StreamMem.Max), out.StreamMem.Samples)
 
 	// ---- read 2: paged ----
-	logf("read: paged, limit=%d ...", c.page)
+	benchkit.Logf("read: paged, limit=%d ...", c.page)
 	time.Sleep(200 * time.Millisecond)
-	sampler.sample()
-	cpu = startCPU(srv.pid())
+	sampler.Sample()
+	cpu = benchkit.StartCPU(srv.Pid())
 	start = time.Now()
 	got := 0
 	for offset := 0; ; offset += c.page {
 		q := fmt.Sprintf("%s?offset=%d&limit=%d", itemsPath, offset, c.page)
-		resp, err := srv.do(ctx, hc, "GET", q, nil)
+		resp, err := srv.Do(ctx, hc, "GET", q, nil)
 		if err != nil {
 			return err
 		}
 		if resp.StatusCode != http.StatusOK {
-			return statusErr(resp, "paged read "+q)
+			return benchkit.StatusErr(resp, "paged read "+q)
 		}
 		if t := resp.Header.Get("X-Apify-Pagination-Total"); t != strconv.Itoa(c.items) {
 			resp.Body.Close()
@@ -570,29 +332,29 @@ func runOurs(ctx context.Context, c config, bin, tmp string, ds *dataset, out *s
 		}
 	}
 	elapsed = time.Since(start)
-	sCPU, cCPU, oCPU = cpu.stop()
+	sCPU, cCPU, oCPU = cpu.Stop()
 	end = time.Now()
-	sampler.sample()
+	sampler.Sample()
 	if got != c.items {
 		return fmt.Errorf("paged read returned %d items, want %d", got, c.items)
 	}
 	out.PagedSeconds = elapsed.Seconds()
 	out.PagedItemsPerSec = float64(got) / elapsed.Seconds()
-	out.PagedMem = sampler.window(start.Add(-time.Millisecond), end)
+	out.PagedMem = phaseMem(sampler.Window(start.Add(-time.Millisecond), end))
 	out.ServerCPUPaged, out.ClientCPUPaged, out.OtherCPUPaged = sCPU, cCPU, oCPU
-	logf("read (paged): %d items in %.2fs = %.0f items/s; server RSS start %s end %s max %s",
-		got, elapsed.Seconds(), out.PagedItemsPerSec, mib(out.PagedMem.Start), mib(out.PagedMem.End), mib(out.PagedMem.Max))
+	benchkit.Logf("read (paged): %d items in %.2fs = %.0f items/s; server RSS start %s end %s max %s",
+		got, elapsed.Seconds(), out.PagedItemsPerSec, benchkit.MiB(out.PagedMem.Start), benchkit.MiB(out.PagedMem.End), benchkit.MiB(out.PagedMem.Max))
 
 	// ---- untimed full verification ----
 	if c.verify {
-		logf("verify (untimed): every item's content, each present exactly once ...")
+		benchkit.Logf("verify (untimed): every item's content, each present exactly once ...")
 		seen := make([]bool, c.items)
-		resp, err := srv.do(ctx, hc, "GET", itemsPath, nil)
+		resp, err := srv.Do(ctx, hc, "GET", itemsPath, nil)
 		if err != nil {
 			return err
 		}
 		if resp.StatusCode != http.StatusOK {
-			return statusErr(resp, "verify read")
+			return benchkit.StatusErr(resp, "verify read")
 		}
 		n, _, err := scanArray(resp.Body, buf, func(int) bool { return true }, func(i int, raw []byte) error {
 			idx, err := checkItem(raw)
@@ -616,27 +378,21 @@ func runOurs(ctx context.Context, c config, bin, tmp string, ds *dataset, out *s
 			return fmt.Errorf("verify: %d items, want %d", n, c.items)
 		}
 		out.Verified = true
-		logf("verify: OK")
+		benchkit.Logf("verify: OK")
 	}
 
-	_, hwm, err := procStatus(srv.pid())
-	if err != nil {
+	if out.PeakRSS, err = srv.Finish(sampler); err != nil {
 		return err
 	}
-	out.PeakRSS = hwm
-	sampler.Stop()
-	if err := srv.stop(); err != nil {
-		logf("server stop: %v", err)
-	}
-	out.DiskBytes, out.DiskFiles = diskUsage(dataDir)
-	logf("actord: peak RSS (VmHWM) %s, data dir %.1f MB in %d files", mib(out.PeakRSS), float64(out.DiskBytes)/1e6, out.DiskFiles)
+	out.DiskBytes, out.DiskFiles = diskUsage(srv.DataDir)
+	benchkit.Logf("actord: peak RSS (VmHWM) %s, data dir %.1f MB in %d files", benchkit.MiB(out.PeakRSS), float64(out.DiskBytes)/1e6, out.DiskFiles)
 	return nil
 }
 
 // ---------------------------------------------------------------------------
 // storage-local side
 
-func runLocal(ctx context.Context, c config, jsonl, tmp string) (*localSide, error) {
+func runLocal(env *benchkit.Env, c config, jsonl string) (*localSide, error) {
 	nodeDir, err := filepath.Abs(c.nodeDir)
 	if err != nil {
 		return nil, err
@@ -645,9 +401,9 @@ func runLocal(ctx context.Context, c config, jsonl, tmp string) (*localSide, err
 	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "@apify", "storage-local")); err != nil {
 		return nil, fmt.Errorf("node deps missing in %s (run bench/push/run.sh, or: cd %s && npm ci && npm rebuild better-sqlite3 --ignore-scripts=false)", nodeDir, nodeDir)
 	}
-	storageDir := filepath.Join(tmp, "storage-local")
-	logf("storage-local: node %s (same %d items from %s) ...", script, c.items, jsonl)
-	cmd := exec.CommandContext(ctx, "node", "--expose-gc", script,
+	storageDir := filepath.Join(env.Tmp, "storage-local")
+	benchkit.Logf("storage-local: node %s (same %d items from %s) ...", script, c.items, jsonl)
+	cmd := exec.CommandContext(env.Ctx, "node", "--expose-gc", script,
 		"--items-file", jsonl,
 		"--storage-dir", storageDir,
 		"--batch", strconv.Itoa(c.batch),
@@ -659,12 +415,12 @@ func runLocal(ctx context.Context, c config, jsonl, tmp string) (*localSide, err
 	cmd.Stderr = os.Stderr
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	busy0, wall0 := systemBusy(), time.Now()
+	busy0, wall0 := benchkit.SystemBusy(), time.Now()
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%v\nstdout: %s", err, stdout.String())
 	}
 	nodeCPU := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	otherCPU := max(0, (systemBusy() - busy0 - nodeCPU).Seconds())
+	otherCPU := max(0, (benchkit.SystemBusy() - busy0 - nodeCPU).Seconds())
 	wall := time.Since(wall0).Seconds()
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var ls localSide
@@ -683,37 +439,6 @@ func runLocal(ctx context.Context, c config, jsonl, tmp string) (*localSide, err
 // output
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func mib(b int64) string { return fmt.Sprintf("%.0f MiB", mb(b)) }
-
-func mb(b int64) float64 { return float64(b) / (1 << 20) }
-
-func machine() string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()))
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "model name") {
-				parts = append(parts, strings.TrimSpace(l[strings.IndexByte(l, ':')+1:]))
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "MemTotal:") {
-				f := strings.Fields(l)
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				parts = append(parts, fmt.Sprintf("%.1f GiB RAM", float64(kb)/(1<<20)))
-			}
-		}
-	}
-	parts = append(parts, runtime.Version())
-	if out, err := exec.Command("node", "--version").Output(); err == nil {
-		parts = append(parts, "node "+strings.TrimSpace(string(out)))
-	}
-	return strings.Join(parts, ", ")
-}
 
 func ratio(a, b float64) string {
 	if b == 0 {
@@ -745,10 +470,10 @@ func printTable(w io.Writer, r *results) {
 		pick(t != nil, func() string { return ratio(o.StreamItemsPerSec, t.ReadItemsPerSec) }, na))
 	row(fmt.Sprintf("read items/s, paged limit=%d", r.Page), f0(o.PagedItemsPerSec), pick(t != nil, func() string { return f0(t.ReadItemsPerSec) }, na),
 		pick(t != nil, func() string { return ratio(o.PagedItemsPerSec, t.ReadItemsPerSec) }, na))
-	row("peak RSS", mib(o.PeakRSS), pick(t != nil, func() string { return mib(max(t.RSSPushMax, t.RSSReadMax)) + " †" }, na), "")
-	row("RSS during read: start/max/end", fmt.Sprintf("%.0f/%.0f/%.0f MiB", mb(o.StreamMem.Start), mb(o.StreamMem.Max), mb(o.StreamMem.End)),
+	row("peak RSS", benchkit.MiB(o.PeakRSS), pick(t != nil, func() string { return benchkit.MiB(max(t.RSSPushMax, t.RSSReadMax)) + " †" }, na), "")
+	row("RSS during read: start/max/end", fmt.Sprintf("%.0f/%.0f/%.0f MiB", benchkit.MB(o.StreamMem.Start), benchkit.MB(o.StreamMem.Max), benchkit.MB(o.StreamMem.End)),
 		pick(t != nil, func() string {
-			return fmt.Sprintf("%.0f/%.0f/%.0f MiB", mb(t.RSSBeforeRead), mb(t.RSSReadMax), mb(t.RSSAfterRead))
+			return fmt.Sprintf("%.0f/%.0f/%.0f MiB", benchkit.MB(t.RSSBeforeRead), benchkit.MB(t.RSSReadMax), benchkit.MB(t.RSSAfterRead))
 		}, na), "")
 	row("on-disk size", fmt.Sprintf("%.0f MB", float64(o.DiskBytes)/1e6), pick(t != nil, func() string { return fmt.Sprintf("%.0f MB", float64(t.DiskBytes)/1e6) }, na), "")
 	row("files on disk", strconv.Itoa(o.DiskFiles), pick(t != nil, func() string { return strconv.Itoa(t.DiskFiles) }, na), "")
@@ -760,19 +485,19 @@ func printTable(w io.Writer, r *results) {
 		fmt.Fprintf(w, "  includes the %.0f MB of input payload strings the caller holds (dropped before the read).\n", float64(r.ItemBytes)/1e6)
 	}
 	fmt.Fprintf(w, "\nactord server detail:\n")
-	fmt.Fprintf(w, "  idle RSS after dataset create: %s\n", mib(o.IdleRSS))
+	fmt.Fprintf(w, "  idle RSS after dataset create: %s\n", benchkit.MiB(o.IdleRSS))
 	fmt.Fprintf(w, "  push:   %.2fs; request latency p50 %.1f ms, p99 %.1f ms; RSS start %s, end %s, max %s; CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
-		o.PushSeconds, o.PushP50ms, o.PushP99ms, mib(o.PushMem.Start), mib(o.PushMem.End), mib(o.PushMem.Max), o.ServerCPUPush, o.ClientCPUPush, o.OtherCPUPush)
+		o.PushSeconds, o.PushP50ms, o.PushP99ms, benchkit.MiB(o.PushMem.Start), benchkit.MiB(o.PushMem.End), benchkit.MiB(o.PushMem.Max), o.ServerCPUPush, o.ClientCPUPush, o.OtherCPUPush)
 	fmt.Fprintf(w, "  stream: %.2fs, %.1f MB body; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
-		o.StreamSeconds, float64(o.StreamBytes)/1e6, mib(o.StreamMem.Start), mib(o.StreamMem.End), mib(o.StreamMem.Max), o.StreamMem.Samples, o.ServerCPUStream, o.ClientCPUStream, o.OtherCPUStream)
+		o.StreamSeconds, float64(o.StreamBytes)/1e6, benchkit.MiB(o.StreamMem.Start), benchkit.MiB(o.StreamMem.End), benchkit.MiB(o.StreamMem.Max), o.StreamMem.Samples, o.ServerCPUStream, o.ClientCPUStream, o.OtherCPUStream)
 	fmt.Fprintf(w, "  paged:  %.2fs; RSS start %s, end %s, max %s (%d samples @100ms); CPU server %.1fs, client %.1fs, other (processes+kernel threads) %.1fs\n",
-		o.PagedSeconds, mib(o.PagedMem.Start), mib(o.PagedMem.End), mib(o.PagedMem.Max), o.PagedMem.Samples, o.ServerCPUPaged, o.ClientCPUPaged, o.OtherCPUPaged)
+		o.PagedSeconds, benchkit.MiB(o.PagedMem.Start), benchkit.MiB(o.PagedMem.End), benchkit.MiB(o.PagedMem.Max), o.PagedMem.Samples, o.ServerCPUPaged, o.ClientCPUPaged, o.OtherCPUPaged)
 	fmt.Fprintf(w, "  content: %s\n", pick(o.Verified, func() string { return "every item verified byte-for-value, each exactly once (untimed pass)" }, "spot-checked every 997th item only"))
 	if t != nil {
 		fmt.Fprintf(w, "\nstorage-local detail (@apify/storage-local %s, node %s):\n", t.Version, t.Node)
-		fmt.Fprintf(w, "  push:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s\n", t.PushSeconds, t.CPUPushSeconds, mib(t.RSSBeforePush), mib(t.RSSAfterPush), mib(t.RSSPushMax))
-		fmt.Fprintf(w, "  read:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s; %d items content-checked\n", t.ReadSeconds, t.CPUReadSeconds, mib(t.RSSBeforeRead), mib(t.RSSAfterRead), mib(t.RSSReadMax), t.SpotChecked)
-		fmt.Fprintf(w, "  node process lifetime max RSS (includes loading the input): %s; other processes + kernel threads used %.1f CPU-s during its %.0fs run\n", mib(t.PeakRSS), t.OtherCPUSeconds, t.WallSeconds)
+		fmt.Fprintf(w, "  push:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s\n", t.PushSeconds, t.CPUPushSeconds, benchkit.MiB(t.RSSBeforePush), benchkit.MiB(t.RSSAfterPush), benchkit.MiB(t.RSSPushMax))
+		fmt.Fprintf(w, "  read:   %.2fs, CPU %.1fs; RSS start %s, end %s, max %s; %d items content-checked\n", t.ReadSeconds, t.CPUReadSeconds, benchkit.MiB(t.RSSBeforeRead), benchkit.MiB(t.RSSAfterRead), benchkit.MiB(t.RSSReadMax), t.SpotChecked)
+		fmt.Fprintf(w, "  node process lifetime max RSS (includes loading the input): %s; other processes + kernel threads used %.1f CPU-s during its %.0fs run\n", benchkit.MiB(t.PeakRSS), t.OtherCPUSeconds, t.WallSeconds)
 	}
 	if busy := o.OtherCPUPush + o.OtherCPUStream + o.OtherCPUPaged; busy > 0.1*(o.PushSeconds+o.StreamSeconds+o.PagedSeconds) {
 		fmt.Fprintf(w, "\nWARNING: other processes used %.1f CPU-seconds during actord's timed phases (%.1fs); the machine was not idle and the numbers are noisy.\n",
@@ -780,9 +505,9 @@ func printTable(w io.Writer, r *results) {
 	}
 	if t != nil {
 		fmt.Fprintf(w, "\ntargets: push ≥ 200,000 items/s: %s (%.0f); push ≥ 10× storage-local: %s (%s)\n",
-			yesno(o.PushItemsPerSec >= 200_000), o.PushItemsPerSec, yesno(o.PushItemsPerSec >= 10*t.PushItemsPerSec), ratio(o.PushItemsPerSec, t.PushItemsPerSec))
+			benchkit.YesNo(o.PushItemsPerSec >= 200_000), o.PushItemsPerSec, benchkit.YesNo(o.PushItemsPerSec >= 10*t.PushItemsPerSec), ratio(o.PushItemsPerSec, t.PushItemsPerSec))
 	} else {
-		fmt.Fprintf(w, "\ntargets: push ≥ 200,000 items/s: %s (%.0f)\n", yesno(o.PushItemsPerSec >= 200_000), o.PushItemsPerSec)
+		fmt.Fprintf(w, "\ntargets: push ≥ 200,000 items/s: %s (%.0f)\n", benchkit.YesNo(o.PushItemsPerSec >= 200_000), o.PushItemsPerSec)
 	}
 }
 
@@ -791,11 +516,4 @@ func pick(cond bool, f func() string, otherwise string) string {
 		return f()
 	}
 	return otherwise
-}
-
-func yesno(b bool) string {
-	if b {
-		return "MET"
-	}
-	return "NOT MET"
 }

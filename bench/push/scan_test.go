@@ -13,14 +13,14 @@ func TestItemsAbout200Bytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	avg := float64(ds.totalBytes) / 10000
+	avg := float64(ds.ItemBytes) / 10000
 	b, _ := json.Marshal(genItem(123456))
 	t.Logf("avg %.1f B; example (%d B): %s", avg, len(b), b)
 	if avg < 180 || avg > 220 {
 		t.Fatalf("average item size %.1f B, want about 200", avg)
 	}
-	if len(ds.batches) != 10 {
-		t.Fatalf("%d batches", len(ds.batches))
+	if len(ds.Batches) != 10 {
+		t.Fatalf("%d batches", len(ds.Batches))
 	}
 }
 
@@ -32,8 +32,8 @@ func TestScanArray(t *testing.T) {
 	// Pretty-print to exercise whitespace, and read one byte at a time to
 	// exercise items split across reads.
 	var pretty bytes.Buffer
-	json.Indent(&pretty, ds.batches[0], "", "  ")
-	for name, body := range map[string][]byte{"compact": ds.batches[0], "pretty": pretty.Bytes()} {
+	json.Indent(&pretty, ds.Batches[0], "", "  ")
+	for name, body := range map[string][]byte{"compact": ds.Batches[0], "pretty": pretty.Bytes()} {
 		seen := map[int]bool{}
 		n, _, err := scanArray(iotest.OneByteReader(bytes.NewReader(body)), make([]byte, 7),
 			func(int) bool { return true },
