@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/actord
 
-.PHONY: run build test test-go test-e2e lint bench-push
+.PHONY: run build test test-go test-e2e lint bench-push bench-export
 
 run:
 	$(GO) run ./cmd/actord serve
@@ -28,3 +28,6 @@ test-e2e: build
 
 bench-push:
 	bash bench/push/run.sh
+
+bench-export:
+	bash bench/export/run.sh
