@@ -145,10 +145,13 @@ type columnSet struct {
 	seen  map[string]int // name -> top-level key length
 	order columnOrder
 	known leafCache
+	// addLeafFn is s.addLeaf.
+	addLeafFn func(path []byte, top int, val []byte)
 }
 
 func newColumnSet(fields []string) *columnSet {
 	s := &columnSet{seen: make(map[string]int)}
+	s.addLeafFn = s.addLeaf
 	if len(fields) > 0 {
 		s.order.rank = make(map[string]int, len(fields))
 		for i, f := range fields {
@@ -163,22 +166,26 @@ func newColumnSet(fields []string) *columnSet {
 // add adds the leaf columns of the record rec.
 func (s *columnSet) add(rec []byte, path []byte) []byte {
 	s.known.restart()
-	return walkLeaves(rec, path, func(p []byte, top int, _ []byte) {
-		if s.known.hit(p) {
-			return
-		}
-		s.known.set(p, 0)
-		if _, ok := s.seen[string(p)]; ok {
-			return
-		}
-		if utf8.RuneCount(p) > MaxColumnNameLength {
-			return
-		}
-		s.seen[string(p)] = top
-		if len(s.seen) > 8*MaxColumns {
-			s.prune()
-		}
-	})
+	return walkLeaves(rec, path, s.addLeafFn)
+}
+
+// addLeaf adds the column of one leaf. newColumnSet binds it once as
+// addLeafFn, so the walk of each item does not allocate a method value.
+func (s *columnSet) addLeaf(p []byte, top int, _ []byte) {
+	if s.known.hit(p) {
+		return
+	}
+	s.known.set(p, 0)
+	if _, ok := s.seen[string(p)]; ok {
+		return
+	}
+	if utf8.RuneCount(p) > MaxColumnNameLength {
+		return
+	}
+	s.seen[string(p)] = top
+	if len(s.seen) > 8*MaxColumns {
+		s.prune()
+	}
 }
 
 func (s *columnSet) prune() {

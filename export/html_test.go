@@ -98,21 +98,9 @@ func TestHTMLGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	title, columns, rows := htmlFixture(t, src)
-	var buf bytes.Buffer
-	w := newHTMLWriter(&buf, title)
-	if err := w.Header(columns); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Row(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	htmlCheckTable(t, buf.Bytes(), title, columns, rows)
-	goldenCompare(t, filepath.Join("testdata", "html", "nasty.html"), buf.Bytes())
+	out := writeHTMLTable(t, title, columns, rows)
+	htmlCheckTable(t, out, title, columns, rows)
+	goldenCompare(t, filepath.Join("testdata", "html", "nasty.html"), out)
 }
 
 func htmlFixture(t *testing.T, src []byte) (title string, columns []string, rows [][]Cell) {
@@ -280,19 +268,25 @@ func FuzzHTML(f *testing.F) {
 				values = values[len(columns):]
 			}
 		}
-		var buf bytes.Buffer
-		w := newHTMLWriter(&buf, title)
-		if err := w.Header(columns); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if err := w.Row(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		htmlCheckTable(t, buf.Bytes(), title, columns, rows)
+		htmlCheckTable(t, writeHTMLTable(t, title, columns, rows), title, columns, rows)
 	})
+}
+
+// writeHTMLTable writes a page with the given header and rows.
+func writeHTMLTable(t *testing.T, title string, columns []string, rows [][]Cell) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := newHTMLWriter(&buf, title)
+	if err := w.Header(columns); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
