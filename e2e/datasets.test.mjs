@@ -1,22 +1,18 @@
 // Datasets through the unmodified apify-client (api-contract §2, §7.9, §9; actor-runtime §3).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-    startServer, makeClient, rawRequest, compactJsonText, uniqueName,
+    useServer, rawRequest, compactJsonText, uniqueName,
     RESOURCE_ID_RE, assertDate, sleep,
 } from './helpers.mjs';
 
 let server;
 let client;
 
-before(async () => {
-    server = await startServer();
-    client = makeClient(server);
-});
-
-after(async () => {
-    await server?.stop();
+useServer((s, c) => {
+    server = s;
+    client = c;
 });
 
 const LOREM = 'Příliš žluťoučký kůň úpěl ďábelské ódy – "quoted" \\ backslash / slash. ';

@@ -13,7 +13,7 @@
 // arrays joined with commas (http_client.js paramsSerializer). Options the client
 // does not accept (outputFields, simplified, skipFailedPages, feedTitle,
 // feedDescription, limit=0) go through a raw fetch.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import {
-    startServer, makeClient, rawRequest, uniqueName, assertApiError,
+    useServer, rawRequest, uniqueName, assertApiError,
 } from './helpers.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -30,13 +30,9 @@ const execFileAsync = promisify(execFile);
 let server;
 let client;
 
-before(async () => {
-    server = await startServer();
-    client = makeClient(server);
-});
-
-after(async () => {
-    await server?.stop();
+useServer((s, c) => {
+    server = s;
+    client = c;
 });
 
 const BOM = '\uFEFF'; // EF BB BF once UTF-8 encoded
@@ -122,17 +118,23 @@ const FORMAT_VECTORS = [
         want: '"n/9","n/10","n/x","o/0/a","o/0/b"\r\n"2","1","3","1","1"\r\n' },
 ];
 
+/**
+ * Downloads a vector's export: a raw request for options the client lacks
+ * (v.raw is the query), else the client's downloadItems(format, opts).
+ */
+async function download(ds, dc, v) {
+    if (!v.raw) {
+        return dc.downloadItems(v.format, v.opts);
+    }
+    const res = await rawRequest(server, itemsPath(ds.id, v.raw));
+    assert.equal(res.status, 200, res.text);
+    return res.buffer;
+}
+
 for (const v of FORMAT_VECTORS) {
     test(`downloadItems ${v.format} ${v.id} matches the Go vector byte for byte`, async () => {
         const { ds, dc } = await datasetWith('fmt', v.data);
-        let got;
-        if (v.raw) {
-            const res = await rawRequest(server, itemsPath(ds.id, v.raw));
-            assert.equal(res.status, 200, res.text);
-            got = res.buffer;
-        } else {
-            got = await dc.downloadItems(v.format, v.opts);
-        }
+        const got = await download(ds, dc, v);
         assertBytes(got, v.want, v.id);
     });
 }
@@ -188,14 +190,7 @@ for (const v of MARKUP_VECTORS) {
             .replaceAll('@@NAME@@', ds.name)
             .replaceAll('@@ID@@', ds.id)
             .replaceAll('@@LINK@@', `${itemsPublicUrl}?format=rss`);
-        let got;
-        if (v.raw) {
-            const res = await rawRequest(server, itemsPath(ds.id, v.raw));
-            assert.equal(res.status, 200, res.text);
-            got = res.buffer;
-        } else {
-            got = await dc.downloadItems(v.format, v.opts);
-        }
+        const got = await download(ds, dc, v);
         assertBytes(got, want, v.id);
     });
 }

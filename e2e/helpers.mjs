@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 
 import { ApifyClient } from 'apify-client';
 
@@ -304,3 +305,18 @@ export function assertDate(value, label) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a server (and a client for it) before the calling file's tests and
+ * stops it after them; `ready(server, client)` receives both.
+ */
+export function useServer(ready) {
+    let server;
+    before(async () => {
+        server = await startServer();
+        ready(server, makeClient(server));
+    });
+    after(async () => {
+        await server?.stop();
+    });
+}

@@ -1,22 +1,18 @@
 // Key-value stores through the unmodified apify-client (api-contract §2.2, §7.10; actor-runtime §3, §5.2).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
 import {
-    startServer, makeClient, rawRequest, uniqueName, RESOURCE_ID_RE, assertDate,
+    useServer, rawRequest, uniqueName, RESOURCE_ID_RE, assertDate,
 } from './helpers.mjs';
 
 let server;
 let client;
 
-before(async () => {
-    server = await startServer();
-    client = makeClient(server);
-});
-
-after(async () => {
-    await server?.stop();
+useServer((s, c) => {
+    server = s;
+    client = c;
 });
 
 async function newStore(prefix = 'kv') {

@@ -1,22 +1,18 @@
 // Request queues through the unmodified apify-client (api-contract §2.3, §4.1, §7.11; actor-runtime §5.3).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-    startServer, makeClient, uniqueName, requestIdFromUniqueKey, RESOURCE_ID_RE,
+    useServer, uniqueName, requestIdFromUniqueKey, RESOURCE_ID_RE,
     assertDate, assertApiError, findNullPaths, sleep,
 } from './helpers.mjs';
 
 let server;
 let client;
 
-before(async () => {
-    server = await startServer();
-    client = makeClient(server);
-});
-
-after(async () => {
-    await server?.stop();
+useServer((s, c) => {
+    server = s;
+    client = c;
 });
 
 const REQUEST_ID_RE = /^[a-zA-Z0-9]{15}$/;
