@@ -51,5 +51,56 @@ func (s *Server) routes() {
 	s.handle("GET /v2/request-queues/{storageId}/head", s.handleQueueHead())
 	s.handle("POST /v2/request-queues/{storageId}/head/lock", s.handleQueueHeadLock())
 
+	for _, p := range []string{"/v2/acts", "/v2/actors"} { // clients use both
+		s.handle("GET "+p, s.handleActorList())
+		s.handle("POST "+p, s.handleActorCreate())
+		s.handle("GET "+p+"/{actorId}", s.handleActorGet())
+		s.handle("PUT "+p+"/{actorId}", s.handleActorUpdate())
+		s.handle("DELETE "+p+"/{actorId}", s.handleActorDelete())
+		s.handle("GET "+p+"/{actorId}/versions", s.handleVersionList())
+		s.handle("POST "+p+"/{actorId}/versions", s.handleVersionPut(true))
+		s.handle("GET "+p+"/{actorId}/versions/{versionNumber}", s.handleVersionGet())
+		s.handle("PUT "+p+"/{actorId}/versions/{versionNumber}", s.handleVersionPut(false))
+		s.handle("DELETE "+p+"/{actorId}/versions/{versionNumber}", s.handleVersionDelete())
+		s.handle("GET "+p+"/{actorId}/versions/{versionNumber}/env-vars", s.handleEnvVarList())
+		s.handle("POST "+p+"/{actorId}/versions/{versionNumber}/env-vars", s.handleEnvVarPut(true))
+		s.handle("GET "+p+"/{actorId}/versions/{versionNumber}/env-vars/{envVarName}", s.handleEnvVarGet())
+		s.handle("PUT "+p+"/{actorId}/versions/{versionNumber}/env-vars/{envVarName}", s.handleEnvVarPut(false))
+		s.handle("DELETE "+p+"/{actorId}/versions/{versionNumber}/env-vars/{envVarName}", s.handleEnvVarDelete())
+		s.handle("GET "+p+"/{actorId}/builds", s.handleBuildList(true))
+		s.handle("POST "+p+"/{actorId}/builds", s.handleBuildStart())
+		s.handle("GET "+p+"/{actorId}/builds/default", s.handleBuildDefault())
+		s.handle("GET "+p+"/{actorId}/builds/{buildId}", s.handleBuildGet())
+		s.handle("POST "+p+"/{actorId}/builds/{buildId}/abort", s.handleBuildAbort())
+		s.handle("GET "+p+"/{actorId}/runs", s.handleRunList(true))
+		s.handle("POST "+p+"/{actorId}/runs", s.handleRunStart())
+		// …/runs/{runId}… and …/runs/last… are the /v2/actor-runs routes.
+		s.handle(p+"/{actorId}/runs/{runId}", s.handleActorRunRoute())
+		s.handle(p+"/{actorId}/runs/{runId}/{rest...}", s.handleActorRunRoute())
+	}
+
+	s.handle("GET /v2/actor-builds", s.handleBuildList(false))
+	s.handle("GET /v2/actor-builds/{buildId}", s.handleBuildGet())
+	s.handle("POST /v2/actor-builds/{buildId}/abort", s.handleBuildAbort())
+	s.handle("GET /v2/actor-builds/{buildId}/log", s.handleLog("buildId"))
+
+	s.handle("GET /v2/actor-runs", s.handleRunList(false))
+	s.handle("GET /v2/actor-runs/{runId}", s.handleRunGet())
+	s.handle("PUT /v2/actor-runs/{runId}", s.handleRunUpdate())
+	s.handle("DELETE /v2/actor-runs/{runId}", s.handleRunDelete())
+	s.handle("POST /v2/actor-runs/{runId}/abort", s.handleRunAbort())
+	s.handle("POST /v2/actor-runs/{runId}/reboot", s.handleRunReboot())
+	s.handle("POST /v2/actor-runs/{runId}/metamorph", s.handleRunMetamorph())
+	s.handle("POST /v2/actor-runs/{runId}/resurrect", s.handleRunResurrect())
+	s.handle("POST /v2/actor-runs/{runId}/charge", s.handleRunCharge())
+	s.handle("GET /v2/actor-runs/{runId}/log", s.handleLog("runId"))
+	s.handle("GET /v2/actor-runs/{runId}/events", s.handleRunEvents())
+	for sub, k := range map[string]storageKind{"dataset": datasets, "key-value-store": keyValueStores, "request-queue": requestQueues} {
+		s.handle("/v2/actor-runs/{runId}/"+sub, s.handleRunStorageRoute(sub, k))
+		s.handle("/v2/actor-runs/{runId}/"+sub+"/{rest...}", s.handleRunStorageRoute(sub, k))
+	}
+
+	s.handle("GET /v2/logs/{logId}", s.handleLog("logId"))
+
 	s.handle("/", s.notFoundOrNotAllowed)
 }

@@ -17,22 +17,40 @@ type Config struct {
 	PublicURL string
 }
 
+// Services are the platform services the API serves.
+type Services struct {
+	Users    *platform.Users
+	Storages *platform.Storages
+	Actors   *platform.Actors
+	Builds   *platform.Builds
+	Runs     *platform.Runs
+	Logs     *platform.Logs
+}
+
 // Server routes and serves the API. Build it with NewServer.
 type Server struct {
 	logger    *slog.Logger
 	publicURL string
 	users     *platform.Users
 	storages  *platform.Storages
+	actors    *platform.Actors
+	builds    *platform.Builds
+	runs      *platform.Runs
+	logs      *platform.Logs
 	mux       *http.ServeMux
 }
 
 // NewServer returns the API handler.
-func NewServer(cfg Config, logger *slog.Logger, users *platform.Users, storages *platform.Storages) http.Handler {
+func NewServer(cfg Config, logger *slog.Logger, svc Services) http.Handler {
 	s := &Server{
 		logger:    logger,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		users:     users,
-		storages:  storages,
+		users:     svc.Users,
+		storages:  svc.Storages,
+		actors:    svc.Actors,
+		builds:    svc.Builds,
+		runs:      svc.Runs,
+		logs:      svc.Logs,
 		mux:       http.NewServeMux(),
 	}
 	s.routes()

@@ -13,11 +13,13 @@
 //   ACTORD_BIN        path to the actord binary (default ../bin/actord, relative to e2e/)
 //   ACTORD_E2E_LOGS=1 mirror the server's stderr to the test output
 //   ACTORD_E2E_KEEP=1 keep the temporary data directory after the run
+//   ACTORD_E2E_BUILD_CACHE_DIR  npm cache the servers' actor builds share
+//                     (ACTORD_BUILD_CACHE_DIR; default <tmpdir>/actord-e2e-build-cache)
 
 import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,20 +63,32 @@ export function randomToken(bytes = 24) {
 }
 
 /**
+ * npm/node_modules cache shared by every server of every test run on this machine
+ * (ACTORD_BUILD_CACHE_DIR), so apify/crawlee are downloaded once, not per test.
+ */
+export const BUILD_CACHE_DIR = process.env.ACTORD_E2E_BUILD_CACHE_DIR || path.join(tmpdir(), 'actord-e2e-build-cache');
+
+/**
  * Starts `actord serve` on 127.0.0.1:0 with a fresh data dir.
  * Resolves once the server logged `{"msg":"listening","addr":...}` and /healthz answers 200.
+ *
+ * Options: `env` adds to (or overrides) the server's environment, e.g.
+ * `{ ACTORD_RUN_MEMORY_MBYTES: '1024' }`; `dataDir` reuses an existing data dir
+ * (see restartServer); `listen` picks the address (default 127.0.0.1:0).
  */
-export async function startServer({ adminToken = randomToken() } = {}) {
+export async function startServer({ adminToken = randomToken(), env = {}, dataDir, listen = '127.0.0.1:0' } = {}) {
     const bin = actordBin();
     if (!existsSync(bin)) {
         throw new Error(`actord binary not found at ${bin} (set ACTORD_BIN or run: go build -o bin/actord ./cmd/actord)`);
     }
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'actord-e2e-'));
+    const ownsDataDir = !dataDir;
+    dataDir ??= await mkdtemp(path.join(tmpdir(), 'actord-e2e-'));
+    await mkdir(BUILD_CACHE_DIR, { recursive: true });
     const logLines = [];
     const mirrorLogs = process.env.ACTORD_E2E_LOGS === '1';
 
-    const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-        env: { ...process.env, ACTORD_ADMIN_TOKEN: adminToken },
+    const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir], {
+        env: { ...process.env, ACTORD_BUILD_CACHE_DIR: BUILD_CACHE_DIR, ...env, ACTORD_ADMIN_TOKEN: adminToken },
         stdio: ['ignore', 'pipe', 'pipe'],
     });
 
@@ -138,7 +152,7 @@ export async function startServer({ adminToken = randomToken() } = {}) {
             child.kill('SIGKILL');
             await exitPromise;
         }
-        if (process.env.ACTORD_E2E_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
+        if (ownsDataDir && process.env.ACTORD_E2E_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
         throw err;
     }
 
@@ -149,8 +163,18 @@ export async function startServer({ adminToken = randomToken() } = {}) {
         dataDir,
         adminToken,
         adminUsername: 'admin',
+        env,
         process: child,
+        /** Whether stop() removes the data dir (a restarted server takes it over). */
+        ownsDataDir: true,
         logTail: () => logLines.join('\n'),
+        /** SIGKILLs the server (no graceful shutdown) and waits for it to exit; the data dir stays. */
+        async kill9() {
+            if (!exited) {
+                child.kill('SIGKILL');
+                await exitPromise;
+            }
+        },
         async stop() {
             if (!exited) {
                 child.kill('SIGTERM');
@@ -163,7 +187,7 @@ export async function startServer({ adminToken = randomToken() } = {}) {
                     await exitPromise;
                 }
             }
-            if (process.env.ACTORD_E2E_KEEP !== '1') {
+            if (server.ownsDataDir && process.env.ACTORD_E2E_KEEP !== '1') {
                 await rm(dataDir, { recursive: true, force: true });
             }
         },
@@ -178,6 +202,22 @@ export async function startServer({ adminToken = randomToken() } = {}) {
         throw err;
     }
     return server;
+}
+
+/**
+ * Starts a new server on the data dir (and, by default, the address) of `server`,
+ * which must have exited (e.g. after `server.kill9()`). The new server takes the
+ * data dir over: the old one's stop() no longer removes it.
+ */
+export async function restartServer(server, { env = server.env, sameAddress = true } = {}) {
+    await server.kill9();
+    server.ownsDataDir = false;
+    return startServer({
+        adminToken: server.adminToken,
+        env,
+        dataDir: server.dataDir,
+        listen: sameAddress ? server.addr : '127.0.0.1:0',
+    });
 }
 
 /**
@@ -199,13 +239,16 @@ export async function createUser(server, username) {
     return user;
 }
 
-/** An unmodified ApifyClient pointed at the test server. */
-export function makeClient(server, token = server.adminToken) {
+/**
+ * An unmodified ApifyClient pointed at the test server. `timeoutSecs` must exceed
+ * any server-side long poll the caller uses (`waitForFinish` waits up to 60 s).
+ */
+export function makeClient(server, token = server.adminToken, { timeoutSecs = 20 } = {}) {
     const options = {
         baseUrl: server.baseUrl,
         maxRetries: 0,
         minDelayBetweenRetriesMillis: 10,
-        timeoutSecs: 20,
+        timeoutSecs,
     };
     if (token !== undefined && token !== null) options.token = token;
     return new ApifyClient(options);
@@ -319,4 +362,171 @@ export function useServer(ready) {
     after(async () => {
         await server?.stop();
     });
+}
+
+// ---------------------------------------------------------------------------
+// Actors, builds and runs.
+
+/** Terminal statuses of builds and runs. */
+export const TERMINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED'];
+
+const SKIPPED_SOURCE_DIRS = new Set(['node_modules', 'storage', '.git']);
+
+/**
+ * Reads every file under `dir` (recursively, skipping node_modules, storage and
+ * .git) as Apify source files: `{name: 'relative/posix/path', format, content}`,
+ * format TEXT for UTF-8 text and BASE64 for anything else. Sorted by name.
+ */
+export async function readSourceFiles(dir) {
+    const files = [];
+    const walk = async (rel) => {
+        const entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+        for (const entry of entries) {
+            const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+            if (entry.isDirectory()) {
+                if (!SKIPPED_SOURCE_DIRS.has(entry.name)) await walk(relPath);
+            } else if (entry.isFile()) {
+                files.push(sourceFile(relPath, await readFile(path.join(dir, relPath))));
+            }
+        }
+    };
+    await walk('');
+    return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One source file; `content` is a string (TEXT) or a Buffer (TEXT if it is UTF-8 text, else BASE64). */
+export function sourceFile(name, content) {
+    if (typeof content === 'string') return { name, format: 'TEXT', content };
+    let text;
+    try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(content);
+    } catch {
+        text = undefined;
+    }
+    if (text !== undefined && !text.includes('\0')) return { name, format: 'TEXT', content: text };
+    return { name, format: 'BASE64', content: content.toString('base64') };
+}
+
+/**
+ * Creates an actor with one SOURCE_FILES version. `sourceFiles` is an array of
+ * source files or an object `{path: content}`. Defaults: version 0.1, build tag
+ * latest, defaultRunOptions {build: 'latest', memoryMbytes: 256, timeoutSecs: 300}
+ * (`defaultRunOptions` in options is merged over them; other options go to the
+ * actor object as they are).
+ */
+export async function createActorFromFiles(client, sourceFiles, {
+    name, versionNumber = '0.1', buildTag = 'latest', defaultRunOptions = {}, ...actorFields
+} = {}) {
+    const files = Array.isArray(sourceFiles)
+        ? sourceFiles
+        : Object.entries(sourceFiles).map(([n, c]) => sourceFile(n, c));
+    return client.actors().create({
+        name,
+        versions: [{ versionNumber, sourceType: 'SOURCE_FILES', buildTag, sourceFiles: files }],
+        defaultRunOptions: { build: 'latest', memoryMbytes: 256, timeoutSecs: 300, ...defaultRunOptions },
+        ...actorFields,
+    });
+}
+
+/**
+ * Creates an actor from a directory such as examples/hello: every file becomes a
+ * source file; name, version and build tag come from .actor/actor.json unless
+ * `overrides` says otherwise.
+ */
+export async function createActorFromDir(client, dir, overrides = {}) {
+    const files = await readSourceFiles(dir);
+    const specFile = files.find((f) => f.name === '.actor/actor.json');
+    const spec = specFile ? JSON.parse(specFile.content) : {};
+    return createActorFromFiles(client, files, {
+        name: spec.name ?? path.basename(dir),
+        versionNumber: spec.version ?? '0.1',
+        buildTag: spec.buildTag ?? 'latest',
+        ...overrides,
+    });
+}
+
+/** The last `n` lines of a text. */
+export function tailLines(text, n = 40) {
+    const lines = String(text ?? '').split('\n');
+    return lines.slice(-n).join('\n');
+}
+
+/**
+ * Builds version `versionNumber` of an actor and waits (up to `timeoutSecs`) until
+ * the build is SUCCEEDED; any other outcome fails with the build's log tail.
+ * The client's timeoutSecs must exceed 60 (the server long-polls).
+ */
+export async function buildActor(client, actorId, versionNumber = '0.1', { timeoutSecs = 180 } = {}) {
+    const deadline = Date.now() + timeoutSecs * 1000;
+    let build = await client.actor(actorId).build(versionNumber, { waitForFinish: 60 });
+    assert.match(build.id, RESOURCE_ID_RE, 'build id');
+    while (!TERMINAL_STATUSES.includes(build.status) && Date.now() < deadline) {
+        const waitSecs = Math.max(1, Math.min(60, Math.round((deadline - Date.now()) / 1000)));
+        build = await client.build(build.id).waitForFinish({ waitSecs });
+    }
+    if (build.status !== 'SUCCEEDED') {
+        let log;
+        try {
+            log = await client.log(build.id).get();
+        } catch (err) {
+            log = `(GET /v2/logs/${build.id} failed: ${err.message})`;
+        }
+        assert.fail(`build ${build.id} of actor ${actorId} is ${build.status} after ${timeoutSecs} s `
+            + `(statusMessage: ${JSON.stringify(build.statusMessage)}).\n--- build log (tail) ---\n${tailLines(log)}`);
+    }
+    return build;
+}
+
+/** A run's status, exit code, status message and log tail, for assertion messages. */
+export async function describeRun(client, run) {
+    let log;
+    try {
+        log = await client.log(run.id).get();
+    } catch (err) {
+        log = `(GET /v2/logs/${run.id} failed: ${err.message})`;
+    }
+    return `run ${run.id}: status ${run.status}, exitCode ${run.exitCode}, statusMessage ${JSON.stringify(run.statusMessage)}`
+        + `\n--- run log (tail) ---\n${tailLines(log)}`;
+}
+
+/** Asserts a run's status, with the run's details and log in the message when it differs. */
+export async function assertRunStatus(client, run, expected) {
+    if (run?.status !== expected) {
+        assert.fail(`expected status ${expected}; ${run ? await describeRun(client, run) : 'no run'}`);
+    }
+}
+
+/**
+ * Calls `fn` every `intervalMs` until it returns a truthy value (returned) or
+ * `timeoutMs` passed (fails with `what` and the last value).
+ */
+export async function waitFor(fn, { timeoutMs = 10_000, intervalMs = 100, what = 'condition' } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+        last = await fn();
+        if (last) return last;
+        if (Date.now() >= deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(intervalMs);
+    }
+}
+
+/** Whether a process exists and is not a zombie (Linux /proc; elsewhere kill(pid, 0)). */
+export function processAlive(pid) {
+    if (existsSync('/proc/self/stat')) {
+        let stat;
+        try {
+            stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        } catch {
+            return false;
+        }
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state !== 'Z' && state !== 'X';
+    }
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return err.code === 'EPERM';
+    }
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/actord/actord"
+	"github.com/actord/actord/actorjson"
 	"github.com/actord/actord/jsonitem"
 	"github.com/actord/actord/storage"
 )
@@ -20,6 +21,9 @@ func (s *Storages) PushItems(ctx context.Context, ds *actord.Storage, body []byt
 			return 0, actord.Errorf(actord.ErrInvalidRequest, "The request body is not valid JSON: %v", se.Err)
 		}
 		return 0, actord.Errorf(actord.ErrInvalidRequest, "Dataset items must be JSON objects: %v", err)
+	}
+	if err := s.validateItems(ds, items); err != nil {
+		return 0, err
 	}
 	n, err := s.store.DatasetItemsAppend(ctx, &storage.DatasetItemsAppendParams{DatasetID: ds.ID, Items: items, Now: s.now()})
 	if err != nil {
@@ -37,4 +41,30 @@ func (s *Storages) Items(ctx context.Context, ds *actord.Storage, p storage.Data
 		return nil, fmt.Errorf("read items of dataset %s: %w", ds.ID, notFoundAs(err, "Dataset"))
 	}
 	return c, nil
+}
+
+// validateItems checks pushed items against the dataset schema's fields
+// (an actor's dataset schema): one invalid item rejects the whole push
+// with 400 schema-validation-error.
+func (s *Storages) validateItems(ds *actord.Storage, items [][]byte) error {
+	if len(ds.Schema) == 0 {
+		return nil
+	}
+	key := string(ds.Schema)
+	s.mu.Lock()
+	v, ok := s.validators[key]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if v, err = actorjson.CompileDatasetSchema(ds.Schema); err != nil {
+			return fmt.Errorf("dataset schema of %s: %w", ds.ID, err)
+		}
+		s.mu.Lock()
+		if len(s.validators) >= 256 { // schemas are few; keep the cache bounded anyway
+			clear(s.validators)
+		}
+		s.validators[key] = v
+		s.mu.Unlock()
+	}
+	return v.Validate(items)
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/actord/actord"
+	"github.com/actord/actord/actorjson"
 	"github.com/actord/actord/storage"
 )
 
@@ -17,11 +19,14 @@ import (
 type Storages struct {
 	store storage.Store
 	now   func() time.Time
+
+	mu         sync.Mutex
+	validators map[string]*actorjson.DatasetValidator // by dataset schema
 }
 
 // NewStorages returns the storage service.
 func NewStorages(store storage.Store, now func() time.Time) *Storages {
-	return &Storages{store: store, now: now}
+	return &Storages{store: store, now: now, validators: map[string]*actorjson.DatasetValidator{}}
 }
 
 // Access is what a caller wants to do with a storage.

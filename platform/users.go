@@ -63,6 +63,17 @@ func (s *Users) CreateToken(ctx context.Context, userID, token string) (string, 
 	return token, nil
 }
 
+// CreateRunToken issues the token of one run: it authenticates as the
+// run's owner (the same scope as the owner's own tokens) and is deleted
+// when the run ends.
+func (s *Users) CreateRunToken(ctx context.Context, userID, runID string) (string, error) {
+	token := "apify_run_" + actord.RandomString(36)
+	if err := s.store.RunTokenInsert(ctx, userID, runID, hashToken(token), s.now()); err != nil {
+		return "", fmt.Errorf("store run token: %w", err)
+	}
+	return token, nil
+}
+
 // Authenticate returns the owner of token, or ErrBadToken.
 func (s *Users) Authenticate(ctx context.Context, token string) (*actord.User, error) {
 	u, err := s.store.UserGetByTokenHash(ctx, hashToken(token))

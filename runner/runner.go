@@ -32,6 +32,14 @@ type Spec struct {
 	// Output receives the run's stdout and stderr, line by line (see
 	// LogWriter). It is not closed.
 	Output LineWriter
+	// Hide lists host paths the run must not see at all (the server's data
+	// directory): where the driver isolates runs, each appears empty.
+	// Paths that do not exist are ignored.
+	Hide []string
+	// ReadOnly lists paths, typically inside a Hide path, the run needs
+	// to read but must not change (its build directory). They must exist.
+	// Dir stays writable even inside a Hide or ReadOnly path.
+	ReadOnly []string
 }
 
 // LineWriter receives whole lines of a run's output, without the newline.
@@ -59,9 +67,26 @@ type Process interface {
 	// Abort ends the run: SIGTERM (or the driver's equivalent) first,
 	// then a hard kill after grace.
 	Abort(grace time.Duration)
-	// Limits says which limits the host enforces for this run, in words
-	// for the run's status message and the server log.
+	// Limits says which limits (and isolation) the host enforces for this
+	// run, in words for the run's status message and the server log.
 	Limits() string
+	// Usage samples the run's resource use now. It is cheap enough to be
+	// called every second for every run; after the run has ended it
+	// reports zero memory and the CPU time it had used.
+	Usage() Usage
+}
+
+// Usage is a sample of a run's resource use.
+type Usage struct {
+	// MemBytes is the memory the run's processes use now (resident,
+	// without the file cache the kernel can drop).
+	MemBytes int64
+	// CPUSeconds is the CPU time (user and system) the run's processes
+	// have used since it started, cumulative: a rate is the difference of
+	// two samples over the time between them. Without a CPU cgroup it
+	// counts only the processes alive (and the children they have
+	// reaped), so it can go back when a process ends.
+	CPUSeconds float64
 }
 
 // Runner starts runs.

@@ -80,6 +80,48 @@ type Store interface {
 	RequestLockDelete(ctx context.Context, p *RequestLockParams) error
 	// QueueUnlock releases every lock a client holds and returns their number.
 	QueueUnlock(ctx context.Context, queueID, clientKey string, now time.Time) (int64, error)
+
+	// RunTokenInsert stores the hash of a run's own token, which
+	// authenticates as the run's owner until RunTokensDelete.
+	RunTokenInsert(ctx context.Context, userID, runID string, hash []byte, createdAt time.Time) error
+	RunTokensDelete(ctx context.Context, runID string) error
+
+	// ActorInsert fails with ErrConflict when the owner has an actor of
+	// that name.
+	ActorInsert(ctx context.Context, a *actord.Actor) error
+	ActorGet(ctx context.Context, id string) (*actord.Actor, error)
+	ActorGetByName(ctx context.Context, userID, name string) (*actord.Actor, error)
+	ActorList(ctx context.Context, p *ListParams) ([]*actord.Actor, int64, error)
+	// ActorUpdate replaces the stored actor (ErrConflict on a name clash).
+	ActorUpdate(ctx context.Context, a *actord.Actor) error
+	ActorDelete(ctx context.Context, id string) error
+
+	// BuildInsert stores a new build and gives it the next build number
+	// of its version ("MAJOR.MINOR.N").
+	BuildInsert(ctx context.Context, b *actord.Build) error
+	BuildGet(ctx context.Context, id string) (*actord.Build, error)
+	BuildList(ctx context.Context, p *ListParams) ([]*actord.Build, int64, error)
+	BuildUpdate(ctx context.Context, b *actord.Build) error
+
+	RunInsert(ctx context.Context, r *actord.Run) error
+	RunGet(ctx context.Context, id string) (*actord.Run, error)
+	RunList(ctx context.Context, p *ListParams) ([]*actord.Run, int64, error)
+	RunUpdate(ctx context.Context, r *actord.Run) error
+	// RunsWithStatus lists runs in any of the statuses, oldest first.
+	RunsWithStatus(ctx context.Context, statuses ...string) ([]*actord.Run, error)
+}
+
+// ListParams selects a page of a user's actors, builds or runs, oldest
+// first unless Desc. ActID and Status narrow builds and runs; Limit <= 0
+// means no limit.
+type ListParams struct {
+	UserID string
+	ActID  string
+	TaskID string
+	Status string
+	Offset int64
+	Limit  int64
+	Desc   bool
 }
 
 // StorageListParams selects storages of one kind and one owner.

@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/actord/actord/api"
 	"github.com/actord/actord/platform"
+	"github.com/actord/actord/runner/process"
 	"github.com/actord/actord/storage/sqlite"
 )
 
@@ -32,7 +34,8 @@ type Server struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "actord.db"))
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "actord.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +49,18 @@ func New(t testing.TB) *Server {
 	hs := httptest.NewUnstartedServer(nil)
 	hs.Start()
 	s.URL = hs.URL
-	hs.Config.Handler = api.NewServer(api.Config{PublicURL: hs.URL}, logger, users, platform.NewStorages(db, time.Now))
+	p, err := platform.New(platform.Config{DataDir: dir, APIURL: hs.URL, PublicURL: hs.URL, RunMemoryMbytes: 4096,
+		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}}, db, process.New(logger, process.Options{}), logger, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Users = users
+	hs.Config.Handler = api.NewServer(api.Config{PublicURL: hs.URL}, logger, api.Services{
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+	})
 	t.Cleanup(func() {
 		hs.Close()
+		p.Close()
 		db.Close()
 	})
 	return s

@@ -12,12 +12,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/actord/actord/api"
 	"github.com/actord/actord/platform"
+	"github.com/actord/actord/runner/process"
 	"github.com/actord/actord/storage/sqlite"
 )
 
@@ -40,13 +43,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	listen := serve.Flags().String("listen", cmp.Or(getenv("ACTORD_LISTEN"), "127.0.0.1:8080"), "address to listen on (env ACTORD_LISTEN)")
 	publicURL := serve.Flags().String("public-url", getenv("ACTORD_PUBLIC_URL"), "base URL clients reach the server at (env ACTORD_PUBLIC_URL; default http://<listen address>)")
+	runMemory := serve.Flags().Int("run-memory", envInt(getenv, "ACTORD_RUN_MEMORY_MBYTES", defaultRunMemory()),
+		"megabytes of memory all runs together may use; runs that do not fit wait in READY (env ACTORD_RUN_MEMORY_MBYTES; default: RAM minus a reserve)")
+	buildCache := serve.Flags().String("build-cache-dir", getenv("ACTORD_BUILD_CACHE_DIR"),
+		"directory of installed dependencies shared by builds (env ACTORD_BUILD_CACHE_DIR; default <data-dir>/cache)")
 	serve.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runServe(cmd.Context(), serveConfig{
-			Listen:        *listen,
-			DataDir:       *dataDir,
-			PublicURL:     *publicURL,
-			AdminUsername: cmp.Or(getenv("ACTORD_ADMIN_USERNAME"), "admin"),
-			AdminToken:    getenv("ACTORD_ADMIN_TOKEN"),
+			Listen:          *listen,
+			DataDir:         *dataDir,
+			PublicURL:       *publicURL,
+			AdminUsername:   cmp.Or(getenv("ACTORD_ADMIN_USERNAME"), "admin"),
+			AdminToken:      getenv("ACTORD_ADMIN_TOKEN"),
+			RunMemoryMbytes: *runMemory,
+			BuildCacheDir:   *buildCache,
+			Getenv:          getenv,
 		}, stderr)
 	}
 
@@ -98,6 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	token.AddCommand(tokenCreate)
 
 	root.AddCommand(serve, user, token)
+	root.AddCommand(newPushCmd(getenv, dataDir, stdout, stderr), newCallCmd(getenv, dataDir, stdout, stderr))
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -105,11 +116,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 type serveConfig struct {
-	Listen        string
-	DataDir       string
-	PublicURL     string
-	AdminUsername string
-	AdminToken    string
+	Listen          string
+	DataDir         string
+	PublicURL       string
+	AdminUsername   string
+	AdminToken      string
+	RunMemoryMbytes int
+	BuildCacheDir   string
+	Getenv          func(string) string
 }
 
 func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
@@ -154,8 +168,22 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	addr := ln.Addr().String()
-	handler := api.NewServer(api.Config{PublicURL: cmp.Or(cfg.PublicURL, "http://"+addr)}, logger,
-		users, platform.NewStorages(db, time.Now))
+	public := cmp.Or(cfg.PublicURL, "http://"+addr)
+	p, err := platform.New(platform.Config{
+		DataDir: cfg.DataDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
+		RunMemoryMbytes: cfg.RunMemoryMbytes, Path: cfg.Getenv("PATH"), BuildEnv: buildEnv(cfg.Getenv),
+	}, db, process.New(logger, process.Options{}), logger, time.Now)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if err := p.Recover(ctx); err != nil {
+		return err
+	}
+	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes)
+	handler := api.NewServer(api.Config{PublicURL: public}, logger, api.Services{
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -177,4 +205,55 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// loopback turns a listen address into one runs can dial: a wildcard host
+// becomes 127.0.0.1.
+func loopback(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// buildEnv is what build tools (npm, git) get of the server's
+// environment besides PATH: where home is, and how to reach registries.
+func buildEnv(getenv func(string) string) []string {
+	var env []string
+	for _, k := range []string{"HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+		"npm_config_cache", "npm_config_registry", "SSL_CERT_FILE", "SSL_CERT_DIR", "LANG"} {
+		if v := getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+func envInt(getenv func(string) string, key string, def int) int {
+	if n, err := strconv.Atoi(getenv(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// defaultRunMemory is the machine's memory minus a reserve for the server
+// and the system (a quarter, at most 4 GB, at least 1 GB).
+func defaultRunMemory() int {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 4096
+	}
+	var kb int
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "MemTotal:") {
+			kb, _ = strconv.Atoi(strings.Fields(line)[1])
+		}
+	}
+	total := kb / 1024
+	reserve := min(max(total/4, 1024), 4096)
+	return max(total-reserve, 512)
 }

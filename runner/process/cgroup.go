@@ -4,61 +4,70 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
-// memoryCgroups manages one cgroup-v1 memory group per run under a root
-// group of the server's. (cgroup v2 hosts without a v1 memory hierarchy
-// are not handled yet; runs there are not memory-limited, and the run's
-// Limits say so.)
-type memoryCgroups struct {
+// hierarchy is a cgroup-v1 hierarchy (memory, cpuacct) in which the server
+// has a root group of its own and makes one group per run. (cgroup v2
+// hosts without v1 hierarchies are not handled yet; runs there are not
+// memory-limited, and the run's Limits say so.)
+type hierarchy struct {
 	root string
 }
 
-// openMemoryCgroups creates (or reuses) the root group and checks that the
-// server may create groups in it.
-func openMemoryCgroups(root string) (*memoryCgroups, error) {
-	if _, err := os.Stat(filepath.Join(filepath.Dir(root), "memory.limit_in_bytes")); err != nil {
-		return nil, fmt.Errorf("no cgroup v1 memory hierarchy at %s", filepath.Dir(root))
+// openHierarchy creates (or reuses) the root group and checks that the
+// server may create groups in it; control is a file every group of the
+// hierarchy has (memory.limit_in_bytes, cpuacct.usage).
+func openHierarchy(root, control string) (*hierarchy, error) {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(root), control)); err != nil {
+		return nil, fmt.Errorf("no cgroup v1 %s hierarchy at %s", strings.Split(control, ".")[0], filepath.Dir(root))
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("create memory cgroup %s: %w", root, err)
+		return nil, fmt.Errorf("create cgroup %s: %w", root, err)
 	}
 	probe := filepath.Join(root, "probe-"+strconv.Itoa(os.Getpid()))
 	if err := os.Mkdir(probe, 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("memory cgroup %s is not writable: %w", root, err)
+		return nil, fmt.Errorf("cgroup %s is not writable: %w", root, err)
 	}
 	os.Remove(probe)
-	return &memoryCgroups{root: root}, nil
+	return &hierarchy{root: root}, nil
 }
 
-type memoryCgroup struct {
+type cgroup struct {
 	dir string
 }
 
-// create makes the group of one run with a memory limit of limit bytes
-// (swap included where the kernel accounts it, so a run cannot page out
-// past its limit).
-func (m *memoryCgroups) create(runID string, limit int64) (*memoryCgroup, error) {
-	dir := filepath.Join(m.root, runID)
+// create makes the group of one run.
+func (h *hierarchy) create(runID string) (*cgroup, error) {
+	dir := filepath.Join(h.root, runID)
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("create memory cgroup: %w", err)
+		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
-	cg := &memoryCgroup{dir: dir}
-	if err := cg.write("memory.limit_in_bytes", limit); err != nil {
-		cg.remove()
-		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes")); err == nil {
-		cg.write("memory.memsw.limit_in_bytes", limit)
-	}
-	return cg, nil
+	return &cgroup{dir: dir}, nil
 }
 
-func (c *memoryCgroup) write(file string, v int64) error {
+// limitMemory sets the group's memory limit to limit bytes (swap included
+// where the kernel accounts it, so a run cannot page out past its limit).
+func (c *cgroup) limitMemory(limit int64) error {
+	if err := c.write("memory.limit_in_bytes", limit); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "memory.memsw.limit_in_bytes")); err == nil {
+		c.write("memory.memsw.limit_in_bytes", limit)
+	}
+	return nil
+}
+
+func (c *cgroup) write(file string, v int64) error {
 	if err := os.WriteFile(filepath.Join(c.dir, file), []byte(strconv.FormatInt(v, 10)), 0o644); err != nil {
 		return fmt.Errorf("set %s: %w", file, err)
 	}
@@ -66,30 +75,79 @@ func (c *memoryCgroup) write(file string, v int64) error {
 }
 
 // add moves the process into the group; its children follow it.
-func (c *memoryCgroup) add(pid int) error {
+func (c *cgroup) add(pid int) error {
 	return c.write("cgroup.procs", int64(pid))
+}
+
+// pids lists the processes in the group.
+func (c *cgroup) pids() []int {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var l []int
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil {
+			l = append(l, pid)
+		}
+	}
+	return l
+}
+
+// stat returns the value of key in a "key value" file of the group.
+func (c *cgroup) stat(file, key string) (int64, bool) {
+	b, err := os.ReadFile(filepath.Join(c.dir, file))
+	if err != nil {
+		return 0, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if k, v, ok := bytes.Cut(sc.Bytes(), []byte(" ")); ok && string(k) == key {
+			n, err := strconv.ParseInt(string(v), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+func (c *cgroup) readInt(file string) (int64, bool) {
+	b, err := os.ReadFile(filepath.Join(c.dir, file))
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+	return n, err == nil
 }
 
 // oomKilled reports whether the kernel's OOM killer killed a process of the
 // group because of its limit.
-func (c *memoryCgroup) oomKilled() bool {
-	b, err := os.ReadFile(filepath.Join(c.dir, "memory.oom_control"))
-	if err != nil {
-		return false
+func (c *cgroup) oomKilled() bool {
+	n, _ := c.stat("memory.oom_control", "oom_kill")
+	return n > 0
+}
+
+// memoryUsage is the group's memory use without the file cache the kernel
+// can reclaim at once (what `docker stats` shows).
+func (c *cgroup) memoryUsage() (int64, bool) {
+	n, ok := c.readInt("memory.usage_in_bytes")
+	if !ok {
+		return 0, false
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if k, v, ok := bytes.Cut(sc.Bytes(), []byte(" ")); ok && string(k) == "oom_kill" {
-			n, _ := strconv.Atoi(string(v))
-			return n > 0
-		}
+	if inactive, ok := c.stat("memory.stat", "total_inactive_file"); ok && inactive < n {
+		n -= inactive
 	}
-	return false
+	return n, true
+}
+
+// cpuSeconds is the CPU time the group's processes have used.
+func (c *cgroup) cpuSeconds() (float64, bool) {
+	ns, ok := c.readInt("cpuacct.usage")
+	return float64(ns) / 1e9, ok
 }
 
 // remove deletes the group once its processes are gone (the kernel may
 // take a moment to release them after they are reaped).
-func (c *memoryCgroup) remove() {
+func (c *cgroup) remove() {
 	for i := 0; i < 50; i++ {
 		if err := os.Remove(c.dir); err == nil || os.IsNotExist(err) {
 			return
@@ -97,3 +155,68 @@ func (c *memoryCgroup) remove() {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// spawner starts the runs' processes from one OS thread that never ends,
+// so that:
+//
+//   - a run's processes are born in its cgroups (bwrap forks at once; a
+//     process moved in after its start may have children outside): the
+//     thread joins the run's groups for the fork, and the child inherits
+//     them; afterwards the thread goes back to the server's root groups;
+//   - bwrap's --die-with-parent, which fires when the thread that forked
+//     bwrap ends (not the process), fires only when the server ends. (Go
+//     ends a thread when a goroutine locked to it returns.)
+type spawner struct {
+	logger *slog.Logger
+	once   sync.Once
+	reqs   chan spawnReq
+}
+
+type spawnReq struct {
+	cmd    *exec.Cmd
+	groups []*cgroup // the run's groups
+	park   []string  // the groups (directories) the thread returns to
+	done   chan error
+}
+
+// start starts cmd in groups. It returns a *joinError, without starting
+// cmd, when the thread cannot join them.
+func (s *spawner) start(cmd *exec.Cmd, groups []*cgroup, park []string) error {
+	s.once.Do(func() {
+		s.reqs = make(chan spawnReq)
+		go s.loop()
+	})
+	req := spawnReq{cmd: cmd, groups: groups, park: park, done: make(chan error, 1)}
+	s.reqs <- req
+	return <-req.done
+}
+
+func (s *spawner) loop() {
+	runtime.LockOSThread() // for good
+	tid := strconv.Itoa(syscall.Gettid())
+	for req := range s.reqs {
+		var err error
+		for _, g := range req.groups {
+			if err = os.WriteFile(filepath.Join(g.dir, "tasks"), []byte(tid), 0o644); err != nil {
+				err = &joinError{err}
+				break
+			}
+		}
+		if err == nil {
+			err = req.cmd.Start()
+		}
+		for _, dir := range req.park {
+			if err := os.WriteFile(filepath.Join(dir, "tasks"), []byte(tid), 0o644); err != nil {
+				// The run's group cannot be removed while the thread
+				// is in it (it leaves it at the next start).
+				s.logger.Error("a server thread stays in a run's cgroup", "dir", dir, "err", err)
+			}
+		}
+		req.done <- err
+	}
+}
+
+type joinError struct{ err error }
+
+func (e *joinError) Error() string { return "start in the run's cgroups: " + e.err.Error() }
+func (e *joinError) Unwrap() error { return e.err }

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/storage"
+)
+
+// buildJSON is a build as clients see it.
+func buildJSON(b *actord.Build) any {
+	var schema *string
+	if b.Private.InputSchema != nil {
+		s := string(b.Private.InputSchema)
+		schema = &s
+	}
+	return struct {
+		*actord.Build
+		InputSchema     *string         `json:"inputSchema"`
+		Readme          *string         `json:"readme"`
+		ActorDefinition json.RawMessage `json:"actorDefinition,omitempty"`
+	}{b, schema, nullable(b.Private.Readme), b.Private.Definition}
+}
+
+// waitParam reads waitForFinish (seconds, capped at 60).
+func waitParam(q *query) time.Duration {
+	return time.Duration(q.int("waitForFinish", 0, 1<<31)) * time.Second
+}
+
+func (s *Server) handleBuildStart() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		useCache := q.bool("useCache", true)
+		wait := waitParam(q)
+		q.bool("betaPackages", false)
+		if q.err != nil {
+			return q.err
+		}
+		b, err := s.builds.Start(r.Context(), a, q.str("version"), q.str("tag"), useCache, origin(r))
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			if b, err = s.builds.Wait(r.Context(), caller(r), b.ID, wait); err != nil {
+				return err
+			}
+		}
+		s.writeCreated(w, "/v2/actor-builds/"+b.ID, buildJSON(b))
+		return nil
+	}
+}
+
+// handleBuildList lists the builds of the {actorId} actor, or all of the
+// caller's builds (actor false).
+func (s *Server) handleBuildList(actor bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := requireCaller(r)
+		if err != nil {
+			return err
+		}
+		p := &storage.ListParams{UserID: u.ID}
+		if actor {
+			a, err := s.actor(r)
+			if err != nil {
+				return err
+			}
+			p.ActID = a.ID
+		}
+		q := newQuery(r)
+		pp := q.page(1000)
+		if q.err != nil {
+			return q.err
+		}
+		p.Offset, p.Limit, p.Desc = pp.Offset, pp.Limit, pp.Desc
+		list, total, err := s.builds.List(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		items := make([]any, len(list))
+		for i, b := range list {
+			items[i] = struct {
+				ID          string         `json:"id"`
+				ActID       string         `json:"actId"`
+				Status      string         `json:"status"`
+				StartedAt   time.Time      `json:"startedAt"`
+				FinishedAt  *time.Time     `json:"finishedAt"`
+				BuildNumber string         `json:"buildNumber"`
+				Meta        actord.JobMeta `json:"meta"`
+			}{b.ID, b.ActID, b.Status, b.StartedAt, b.FinishedAt, b.BuildNumber, b.Meta}
+		}
+		writeData(w, http.StatusOK, newPage(total, pp, items))
+		return nil
+	}
+}
+
+func (s *Server) handleBuildGet() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := requireCaller(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		wait := waitParam(q)
+		if q.err != nil {
+			return q.err
+		}
+		b, err := s.builds.Wait(r.Context(), u, r.PathValue("buildId"), wait)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, buildJSON(b))
+		return nil
+	}
+}
+
+// handleBuildDefault returns the build the actor's default run options name.
+func (s *Server) handleBuildDefault() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		wait := waitParam(q)
+		if q.err != nil {
+			return q.err
+		}
+		b, err := s.builds.Find(r.Context(), a, "")
+		if err != nil {
+			return err
+		}
+		if b, err = s.builds.Wait(r.Context(), caller(r), b.ID, wait); err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, buildJSON(b))
+		return nil
+	}
+}
+
+func (s *Server) handleBuildAbort() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := requireCaller(r)
+		if err != nil {
+			return err
+		}
+		b, err := s.builds.Get(r.Context(), u, r.PathValue("buildId"))
+		if err != nil {
+			return err
+		}
+		if b, err = s.builds.Abort(r.Context(), b); err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, buildJSON(b))
+		return nil
+	}
+}
+
+// origin is the meta.origin of a job started by this request.
+func origin(r *http.Request) string {
+	if r.Header.Get("X-Actord-Origin") == actord.OriginCLI {
+		return actord.OriginCLI
+	}
+	return actord.OriginAPI
+}

@@ -1,0 +1,389 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/events"
+	"github.com/actord/actord/platform"
+	"github.com/actord/actord/storage"
+)
+
+// startOptions reads the run options of a start request: query parameters
+// and the body, which becomes the run's input with its Content-Type.
+func startOptions(r *http.Request) (platform.StartOptions, *query, error) {
+	q := newQuery(r)
+	o := platform.StartOptions{Build: q.str("build"), Origin: origin(r), UserAgent: r.UserAgent()}
+	if q.has("timeout") {
+		t := q.int("timeout", 0, 1<<53)
+		o.TimeoutSecs = &t
+	}
+	if q.has("memory") {
+		o.MemoryMbytes = int(q.int("memory", 0, 1<<20))
+	}
+	if q.has("maxItems") {
+		n := q.int("maxItems", 0, 1<<53)
+		o.MaxItems = &n
+	}
+	if q.has("maxTotalChargeUsd") {
+		v, err := strconv.ParseFloat(q.str("maxTotalChargeUsd"), 64)
+		if err != nil || v < 0 {
+			q.fail("maxTotalChargeUsd", "must be a non-negative number")
+		}
+		o.MaxTotalChargeUsd = &v
+	}
+	if q.has("restartOnError") {
+		b := q.bool("restartOnError", false)
+		o.RestartOnError = &b
+	}
+	if w := q.str("webhooks"); w != "" {
+		raw, err := base64.StdEncoding.DecodeString(w)
+		if err != nil {
+			raw, err = base64.URLEncoding.DecodeString(w)
+		}
+		var list []json.RawMessage
+		if err != nil || json.Unmarshal(raw, &list) != nil {
+			q.fail("webhooks", "must be a base64-encoded JSON array of webhooks")
+		}
+		o.Webhooks = raw
+	}
+	if q.err != nil {
+		return o, q, q.err
+	}
+	body, err := readBody(r, MaxBodyBytes)
+	if err != nil {
+		return o, q, err
+	}
+	if len(body) > 0 {
+		o.Input, o.ContentType = body, r.Header.Get("Content-Type")
+		if mt := strings.ToLower(o.ContentType); mt == "" || strings.HasPrefix(mt, "application/x-www-form-urlencoded") {
+			o.ContentType = "application/json"
+		}
+	}
+	if host, _, ok := strings.Cut(r.RemoteAddr, ":"); ok {
+		o.ClientIP = host
+	}
+	return o, q, nil
+}
+
+func (s *Server) handleRunStart() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		o, q, err := startOptions(r)
+		if err != nil {
+			return err
+		}
+		wait := waitParam(q)
+		if q.err != nil {
+			return q.err
+		}
+		run, err := s.runs.Start(r.Context(), caller(r), a, o)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			if run, err = s.runs.Wait(r.Context(), caller(r), run.ID, wait); err != nil {
+				return err
+			}
+		}
+		s.writeCreated(w, "/v2/actor-runs/"+run.ID, run)
+		return nil
+	}
+}
+
+// handleRunList lists the runs of the {actorId} actor, or all the caller's.
+func (s *Server) handleRunList(actor bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := requireCaller(r)
+		if err != nil {
+			return err
+		}
+		p := &storage.ListParams{UserID: u.ID}
+		if actor {
+			a, err := s.actor(r)
+			if err != nil {
+				return err
+			}
+			p.ActID = a.ID
+		}
+		q := newQuery(r)
+		pp := q.page(1000)
+		p.Status = q.str("status")
+		if p.Status != "" && !actord.ValidStatus(p.Status) {
+			q.fail("status", "must be one of READY, RUNNING, SUCCEEDED, FAILED, TIMING-OUT, TIMED-OUT, ABORTING, ABORTED")
+		}
+		if q.err != nil {
+			return q.err
+		}
+		p.Offset, p.Limit, p.Desc = pp.Offset, pp.Limit, pp.Desc
+		list, total, err := s.runs.List(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, newPage(total, pp, list))
+		return nil
+	}
+}
+
+// run resolves {runId} to a run the caller owns.
+func (s *Server) run(r *http.Request) (*actord.Run, error) {
+	u, err := requireCaller(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.runs.Get(r.Context(), u, r.PathValue("runId"))
+}
+
+func (s *Server) handleRunGet() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		u, err := requireCaller(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		wait := waitParam(q)
+		if q.err != nil {
+			return q.err
+		}
+		run, err := s.runs.Wait(r.Context(), u, r.PathValue("runId"), wait)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+// handleActorRunRoute serves /v2/acts/{actorId}/runs/{runId}… as
+// /v2/actor-runs/{runId}…, where runId "last" is the actor's newest run
+// (with the status the query asks for).
+func (s *Server) handleActorRunRoute() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		var run *actord.Run
+		if id := r.PathValue("runId"); id == "last" {
+			status := r.URL.Query().Get("status")
+			if status != "" && !actord.ValidStatus(status) {
+				return actord.Errorf(actord.ErrInvalidParameter, "Parameter \"status\" must be a job status.")
+			}
+			run, err = s.runs.Last(r.Context(), &storage.ListParams{UserID: a.UserID, ActID: a.ID, Status: status})
+		} else {
+			run, err = s.runs.Get(r.Context(), caller(r), id)
+			if err == nil && run.ActID != a.ID {
+				err = actord.NotFound("Actor run")
+			}
+		}
+		if err != nil {
+			return err
+		}
+		path := r.URL.EscapedPath()
+		i := strings.Index(path, "/runs/") + len("/runs/")
+		rest := path[i:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			rest = rest[j:]
+		} else {
+			rest = ""
+		}
+		s.reroute(w, r, "/v2/actor-runs/"+run.ID+rest)
+		return nil
+	}
+}
+
+// handleRunStorageRoute serves /v2/actor-runs/{runId}/dataset… (and
+// key-value-store…, request-queue…) as the storage routes of the run's
+// default storage.
+func (s *Server) handleRunStorageRoute(sub string, k storageKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		id := map[actord.StorageKind]string{
+			actord.KindDataset: run.DefaultDatasetID, actord.KindKeyValueStore: run.DefaultKeyValueStoreID,
+			actord.KindRequestQueue: run.DefaultRequestQueueID,
+		}[k.kind]
+		path := r.URL.EscapedPath()
+		i := strings.Index(path, "/"+sub)
+		s.reroute(w, r, k.path+"/"+id+path[i+len(sub)+1:])
+		return nil
+	}
+}
+
+// reroute serves the request as if it had been made to escapedPath.
+func (s *Server) reroute(w http.ResponseWriter, r *http.Request, escapedPath string) {
+	r2 := r.Clone(r.Context())
+	r2.URL.RawPath = escapedPath
+	if p, err := urlPathUnescape(escapedPath); err == nil {
+		r2.URL.Path = p
+	}
+	r2.RequestURI = r2.URL.RequestURI()
+	s.mux.ServeHTTP(w, r2)
+}
+
+func (s *Server) handleRunUpdate() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		body, err := readJSONObjectBody(r)
+		if err != nil {
+			return err
+		}
+		// Actor.exit() sends its final status message and exits a
+		// millisecond later: apply it even when the client is gone.
+		run, err = s.runs.Update(context.WithoutCancel(r.Context()), run, body)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunAbort() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		graceful := q.bool("gracefully", false)
+		if q.err != nil {
+			return q.err
+		}
+		if actord.IsTerminal(run.Status) {
+			writeData(w, http.StatusOK, run)
+			return nil
+		}
+		run, err = s.runs.Abort(context.WithoutCancel(r.Context()), run, graceful)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunReboot() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		if run, err = s.runs.Reboot(r.Context(), run); err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunMetamorph() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		q := newQuery(r)
+		target := q.str("targetActorId")
+		if target == "" {
+			return actord.Errorf(actord.ErrParameterRequired, "The \"targetActorId\" parameter is required.")
+		}
+		a, err := s.actors.Resolve(r.Context(), caller(r), target)
+		if err != nil {
+			return err
+		}
+		body, err := readBody(r, MaxBodyBytes)
+		if err != nil {
+			return err
+		}
+		run, err = s.runs.Metamorph(r.Context(), run, a, q.str("build"), body, r.Header.Get("Content-Type"))
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunResurrect() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		o, _, err := startOptions(r)
+		if err != nil {
+			return err
+		}
+		a, err := s.actors.Resolve(r.Context(), caller(r), run.ActID)
+		if err != nil {
+			return err
+		}
+		if run, err = s.runs.Resurrect(r.Context(), run, a, o); err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunCharge() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		body, err := readJSONObjectBody(r)
+		if err != nil {
+			return err
+		}
+		if err := s.runs.Charge(r.Context(), run, body); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusCreated)
+		return nil
+	}
+}
+
+func (s *Server) handleRunDelete() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		_, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		return actord.Errorf(actord.ErrInvalidRequest, "Deleting runs is not supported; their storages can be deleted.")
+	}
+}
+
+// handleRunEvents serves the run's platform events websocket
+// (ACTOR_EVENTS_WEBSOCKET_URL).
+func (s *Server) handleRunEvents() handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		run, err := s.run(r)
+		if err != nil {
+			return err
+		}
+		err = s.runs.Events().Serve(w, r, run.ID)
+		if errors.Is(err, events.ErrUnknownRun) {
+			return actord.Errorf(actord.ErrRecordNotFound, "The Actor run is not running.")
+		}
+		if err != nil {
+			s.logger.Debug("events socket", "run_id", run.ID, "err", err)
+		}
+		return nil
+	}
+}

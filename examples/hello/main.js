@@ -1,0 +1,18 @@
+// Greets `name` `count` times. On a platform the input-schema defaults
+// (.actor/input_schema.json) are merged into the input before the run
+// starts; the fallbacks below only matter for a bare local `node main.js`
+// (the SDK applies schema defaults locally only to a non-empty input).
+import { Actor } from 'apify';
+
+await Actor.init();
+
+const { name = 'World', count = 3 } = (await Actor.getInput()) ?? {};
+
+const greeting = `Hello, ${name}!`;
+const items = Array.from({ length: count }, (_, i) => ({ greeting, n: i + 1 }));
+await Actor.pushData(items);
+console.log(`Pushed ${count} greetings for ${name}.`);
+
+await Actor.setValue('OUTPUT', { greeting, name, count });
+
+await Actor.exit();

@@ -1,0 +1,69 @@
+package platform
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// MaxWaitForFinish caps waitForFinish long-polls, as Apify does.
+const MaxWaitForFinish = 60 * time.Second
+
+// endSignals wakes the waiters of a build or run when it ends, so
+// waitForFinish is a long-poll and never a sleep loop.
+type endSignals struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+// channel returns the channel closed when job id next ends.
+func (e *endSignals) channel(id string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil {
+		e.m = map[string]chan struct{}{}
+	}
+	c, ok := e.m[id]
+	if !ok {
+		c = make(chan struct{})
+		e.m[id] = c
+	}
+	return c
+}
+
+// fire wakes everyone waiting for job id. The job's terminal state must
+// be stored before, so a waiter that subscribes after fire sees it.
+func (e *endSignals) fire(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.m[id]; ok {
+		close(c)
+		delete(e.m, id)
+	}
+}
+
+// waitEnd polls get once, then after each end signal, until done reports
+// the job finished or wait has passed; it returns the job as last read.
+func waitEnd[T any](ctx context.Context, e *endSignals, id string, wait time.Duration, get func() (T, error), done func(T) bool) (T, error) {
+	wait = min(wait, MaxWaitForFinish)
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		c := e.channel(id)
+		v, err := get()
+		if err != nil || done(v) || wait <= 0 {
+			return v, err
+		}
+		select {
+		case <-c:
+		case <-timeout:
+			return get()
+		case <-ctx.Done():
+			return v, nil
+		}
+	}
+}

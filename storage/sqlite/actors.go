@@ -1,0 +1,293 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/storage"
+)
+
+func (db *DB) RunTokenInsert(ctx context.Context, userID, runID string, hash []byte, createdAt time.Time) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at, run_id) VALUES (?, ?, ?, ?)`,
+		hash, userID, ms(createdAt), runID)
+	return interpretError(err)
+}
+
+func (db *DB) RunTokensDelete(ctx context.Context, runID string) error {
+	_, err := db.w.ExecContext(ctx, `DELETE FROM tokens WHERE run_id = ?`, runID)
+	return interpretError(err)
+}
+
+func (db *DB) ActorInsert(ctx context.Context, a *actord.Actor) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode actor: %w", err)
+	}
+	_, err = db.w.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data) VALUES (?, ?, ?, ?, ?)`,
+		a.ID, a.UserID, a.Name, ms(a.CreatedAt), data)
+	return interpretError(err)
+}
+
+func (db *DB) ActorGet(ctx context.Context, id string) (*actord.Actor, error) {
+	return scanActor(db.r.QueryRowContext(ctx, `SELECT data FROM actors WHERE id = ?`, id))
+}
+
+func (db *DB) ActorGetByName(ctx context.Context, userID, name string) (*actord.Actor, error) {
+	return scanActor(db.r.QueryRowContext(ctx, `SELECT data FROM actors WHERE user_id = ? AND name = ?`, userID, name))
+}
+
+func (db *DB) ActorList(ctx context.Context, p *storage.ListParams) ([]*actord.Actor, int64, error) {
+	var out []*actord.Actor
+	total, err := db.list(ctx, "actors", "data", p, func(rows *sql.Rows) error {
+		a, err := scanActor(rows)
+		if err == nil {
+			out = append(out, a)
+		}
+		return err
+	})
+	return out, total, err
+}
+
+func (db *DB) ActorUpdate(ctx context.Context, a *actord.Actor) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode actor: %w", err)
+	}
+	return db.updateOne(ctx, `UPDATE actors SET name = ?, data = ? WHERE id = ?`, a.Name, data, a.ID)
+}
+
+func (db *DB) ActorDelete(ctx context.Context, id string) error {
+	return db.updateOne(ctx, `DELETE FROM actors WHERE id = ?`, id)
+}
+
+func scanActor(row interface{ Scan(...any) error }) (*actord.Actor, error) {
+	var data []byte
+	if err := row.Scan(&data); err != nil {
+		return nil, interpretError(err)
+	}
+	var a actord.Actor
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("decode actor: %w", err)
+	}
+	return &a, nil
+}
+
+func (db *DB) BuildInsert(ctx context.Context, b *actord.Build) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM builds WHERE act_id = ? AND version = ?`,
+			b.ActID, b.Private.ActVersion).Scan(&seq)
+		if err != nil {
+			return err
+		}
+		b.BuildNumber = b.Private.ActVersion + "." + strconv.FormatInt(seq, 10)
+		data, private, err := encodeJob(b, &b.Private)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO builds (id, act_id, user_id, status, started_at, version, seq, data, private)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, b.ActID, b.UserID, b.Status, ms(b.StartedAt), b.Private.ActVersion, seq, data, private)
+		return err
+	})
+}
+
+func (db *DB) BuildGet(ctx context.Context, id string) (*actord.Build, error) {
+	return scanBuild(db.r.QueryRowContext(ctx, `SELECT data, private FROM builds WHERE id = ?`, id))
+}
+
+func (db *DB) BuildList(ctx context.Context, p *storage.ListParams) ([]*actord.Build, int64, error) {
+	var out []*actord.Build
+	total, err := db.list(ctx, "builds", "data, private", p, func(rows *sql.Rows) error {
+		b, err := scanBuild(rows)
+		if err == nil {
+			out = append(out, b)
+		}
+		return err
+	})
+	return out, total, err
+}
+
+func (db *DB) BuildUpdate(ctx context.Context, b *actord.Build) error {
+	data, private, err := encodeJob(b, &b.Private)
+	if err != nil {
+		return err
+	}
+	return db.updateOne(ctx, `UPDATE builds SET status = ?, data = ?, private = ? WHERE id = ?`, b.Status, data, private, b.ID)
+}
+
+func scanBuild(row interface{ Scan(...any) error }) (*actord.Build, error) {
+	var b actord.Build
+	if err := scanJob(row, &b, &b.Private); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func (db *DB) RunInsert(ctx context.Context, r *actord.Run) error {
+	data, private, err := encodeJob(r, &r.Private)
+	if err != nil {
+		return err
+	}
+	_, err = db.w.ExecContext(ctx, `
+		INSERT INTO runs (id, act_id, task_id, user_id, status, started_at, data, private)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.ActID, deref(r.ActorTaskID), r.UserID, r.Status, ms(r.StartedAt), data, private)
+	return interpretError(err)
+}
+
+func (db *DB) RunGet(ctx context.Context, id string) (*actord.Run, error) {
+	return scanRun(db.r.QueryRowContext(ctx, `SELECT data, private FROM runs WHERE id = ?`, id))
+}
+
+func (db *DB) RunList(ctx context.Context, p *storage.ListParams) ([]*actord.Run, int64, error) {
+	var out []*actord.Run
+	total, err := db.list(ctx, "runs", "data, private", p, func(rows *sql.Rows) error {
+		r, err := scanRun(rows)
+		if err == nil {
+			out = append(out, r)
+		}
+		return err
+	})
+	return out, total, err
+}
+
+func (db *DB) RunUpdate(ctx context.Context, r *actord.Run) error {
+	data, private, err := encodeJob(r, &r.Private)
+	if err != nil {
+		return err
+	}
+	return db.updateOne(ctx, `UPDATE runs SET status = ?, started_at = ?, data = ?, private = ? WHERE id = ?`,
+		r.Status, ms(r.StartedAt), data, private, r.ID)
+}
+
+func (db *DB) RunsWithStatus(ctx context.Context, statuses ...string) ([]*actord.Run, error) {
+	args := make([]any, len(statuses))
+	for i, s := range statuses {
+		args[i] = s
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT data, private FROM runs WHERE status IN (`+placeholders(len(statuses))+`) ORDER BY rowid`, args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	var out []*actord.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, interpretError(rows.Err())
+}
+
+func scanRun(row interface{ Scan(...any) error }) (*actord.Run, error) {
+	var r actord.Run
+	if err := scanJob(row, &r, &r.Private); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// encodeJob encodes a build or run as its public JSON and its private part.
+func encodeJob(public, private any) ([]byte, []byte, error) {
+	data, err := json.Marshal(public)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode job: %w", err)
+	}
+	priv, err := json.Marshal(private)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode job: %w", err)
+	}
+	return data, priv, nil
+}
+
+func scanJob(row interface{ Scan(...any) error }, public, private any) error {
+	var data, priv []byte
+	if err := row.Scan(&data, &priv); err != nil {
+		return interpretError(err)
+	}
+	if err := json.Unmarshal(data, public); err != nil {
+		return fmt.Errorf("decode job: %w", err)
+	}
+	if err := json.Unmarshal(priv, private); err != nil {
+		return fmt.Errorf("decode job: %w", err)
+	}
+	return nil
+}
+
+// list runs a filtered, paged query on actors, builds or runs and returns
+// the total that matched.
+func (db *DB) list(ctx context.Context, table, columns string, p *storage.ListParams, scan func(*sql.Rows) error) (int64, error) {
+	var where []string
+	var args []any
+	for _, f := range []struct{ col, val string }{{"user_id", p.UserID}, {"act_id", p.ActID}, {"task_id", p.TaskID}, {"status", p.Status}} {
+		if f.val != "" {
+			where = append(where, f.col+" = ?")
+			args = append(args, f.val)
+		}
+	}
+	clause := ""
+	if len(where) > 0 {
+		clause = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+clause, args...).Scan(&total); err != nil {
+		return 0, interpretError(err)
+	}
+	order := "ASC"
+	if p.Desc {
+		order = "DESC"
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	timeCol := "started_at"
+	if table == "actors" {
+		timeCol = "created_at"
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+` FROM `+table+clause+
+		` ORDER BY `+timeCol+` `+order+`, rowid `+order+` LIMIT ? OFFSET ?`, append(args, limit, p.Offset)...)
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return 0, err
+		}
+	}
+	return total, interpretError(rows.Err())
+}
+
+// updateOne runs a write that must touch exactly one row.
+func (db *DB) updateOne(ctx context.Context, query string, args ...any) error {
+	res, err := db.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return interpretError(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return interpretError(err)
+	}
+	if n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
