@@ -22,6 +22,9 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("StorageNames", func(t *testing.T) { testStorageNames(t, newStore(t)) })
 	t.Run("RecordKeys", func(t *testing.T) { testRecordKeys(t, newStore(t)) })
 	t.Run("QueueLocks", func(t *testing.T) { testQueueLocks(t, newStore(t)) })
+	t.Run("Actors", func(t *testing.T) { testActors(t, newStore(t)) })
+	t.Run("Builds", func(t *testing.T) { testBuilds(t, newStore(t)) })
+	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore(t)) })
 }
 
 var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -1,0 +1,346 @@
+package platform_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/platform"
+	"github.com/actord/actord/runner/process"
+	"github.com/actord/actord/storage"
+	"github.com/actord/actord/storage/sqlite"
+)
+
+// env is a platform on a temp SQLite store with the real local-process
+// runner, and a built actor whose start command is a shell line.
+type env struct {
+	t     *testing.T
+	p     *platform.Platform
+	db    *sqlite.DB
+	users []*actord.User
+}
+
+func newEnv(t *testing.T, memory int) *env {
+	t.Helper()
+	dir := t.TempDir()
+	// Runs execute as nobody when the tests run as root: it must reach
+	// the data dir.
+	os.Chmod(filepath.Dir(dir), 0o711)
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "actord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := platform.New(platform.Config{DataDir: dir, APIURL: "http://127.0.0.1:1", PublicURL: "http://127.0.0.1:1",
+		RunMemoryMbytes: memory, Path: os.Getenv("PATH")}, db, process.New(logger, process.Options{}), logger, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Close()
+		db.Close()
+	})
+	return &env{t: t, p: p, db: db}
+}
+
+func (e *env) user(name string) *actord.User {
+	u, err := e.p.Users.Create(context.Background(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// actor creates an actor of owner with a SUCCEEDED build tagged latest
+// that runs script with /bin/sh, and optionally an input schema.
+func (e *env) actor(owner *actord.User, name, script string, inputSchema string) *actord.Actor {
+	e.t.Helper()
+	ctx := context.Background()
+	a, err := e.p.Actors.Create(ctx, owner, []byte(`{"name":"`+name+`","defaultRunOptions":{"memoryMbytes":256,"timeoutSecs":60}}`))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	dir := filepath.Join(e.t.TempDir(), "build")
+	os.MkdirAll(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(filepath.Dir(filepath.Dir(dir)), 0o711)
+	now := time.Now()
+	b := &actord.Build{ID: actord.NewID(), ActID: a.ID, UserID: owner.ID, Status: actord.StatusSucceeded, StartedAt: now, FinishedAt: &now,
+		Private: actord.BuildPrivate{ActVersion: "0.1", Tag: "latest", Dir: dir, Command: []string{"/bin/sh", "-c", script}, Runtime: "exec"}}
+	if inputSchema != "" {
+		b.Private.InputSchema = []byte(inputSchema)
+	}
+	if err := e.db.BuildInsert(ctx, b); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.p.Actors.TagBuild(ctx, a.ID, "latest", b); err != nil {
+		e.t.Fatal(err)
+	}
+	a, err = e.p.Actors.Resolve(ctx, owner, a.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) start(owner *actord.User, a *actord.Actor, o platform.StartOptions) *actord.Run {
+	e.t.Helper()
+	r, err := e.p.Runs.Start(context.Background(), owner, a, o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+func (e *env) wait(owner *actord.User, id string) *actord.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := e.p.Runs.Wait(context.Background(), owner, id, 10*time.Second)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if actord.IsTerminal(r.Status) {
+			return r
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("run %s still %s", id, r.Status)
+		}
+	}
+}
+
+func TestRunOutcomes(t *testing.T) {
+	e := newEnv(t, 4096)
+	u := e.user("alice")
+	timeout := int64(1)
+	tests := []struct {
+		name, script string
+		opts         platform.StartOptions
+		status       string
+		exitCode     int
+	}{
+		{"success", "echo hi; exit 0", platform.StartOptions{}, actord.StatusSucceeded, 0},
+		{"failure", "echo about to fail; exit 3", platform.StartOptions{}, actord.StatusFailed, 3},
+		{"timeout", "sleep 30", platform.StartOptions{TimeoutSecs: &timeout}, actord.StatusTimedOut, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := e.actor(u, "a-"+tt.name, tt.script, "")
+			start := time.Now()
+			r := e.wait(u, e.start(u, a, tt.opts).ID)
+			if r.Status != tt.status {
+				t.Fatalf("status %s (%v), want %s", r.Status, deref(r.StatusMessage), tt.status)
+			}
+			if tt.status != actord.StatusTimedOut && (r.ExitCode == nil || *r.ExitCode != tt.exitCode) {
+				t.Fatalf("exit code %v, want %d", r.ExitCode, tt.exitCode)
+			}
+			if tt.status == actord.StatusTimedOut && time.Since(start) > 10*time.Second {
+				t.Fatalf("timed out after %s", time.Since(start))
+			}
+			if r.FinishedAt == nil || r.StatusMessage == nil {
+				t.Fatalf("finished run without finishedAt or status message: %+v", r)
+			}
+		})
+	}
+}
+
+func TestAbortRunning(t *testing.T) {
+	e := newEnv(t, 4096)
+	u := e.user("alice")
+	a := e.actor(u, "slow", "sleep 30", "")
+	r := e.start(u, a, platform.StartOptions{})
+	for r.Status != actord.StatusRunning {
+		time.Sleep(20 * time.Millisecond)
+		r, _ = e.p.Runs.Get(context.Background(), u, r.ID)
+	}
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	r, err := e.p.Runs.Abort(context.Background(), r, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != actord.StatusAborted || time.Since(start) > 2*time.Second {
+		t.Fatalf("abort: %s after %s", r.Status, time.Since(start))
+	}
+}
+
+// TestCapacity starts more runs than fit: never more run at once than the
+// memory allows, users take turns, and every run finishes.
+func TestCapacity(t *testing.T) {
+	e := newEnv(t, 1024) // four runs of 256 MB
+	alice, bob := e.user("alice"), e.user("bob")
+	aa := e.actor(alice, "work", "sleep 0.4", "")
+	ba := e.actor(bob, "work", "sleep 0.4", "")
+	var ids []string
+	owner := map[string]*actord.User{}
+	for range 8 {
+		r := e.start(alice, aa, platform.StartOptions{})
+		ids, owner[r.ID] = append(ids, r.ID), alice
+	}
+	for range 4 {
+		r := e.start(bob, ba, platform.StartOptions{})
+		ids, owner[r.ID] = append(ids, r.ID), bob
+	}
+	var mu sync.Mutex
+	var started []string
+	maxRunning := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		seen := map[string]bool{}
+		for {
+			running, finished := 0, 0
+			for _, id := range ids {
+				r, err := e.db.RunGet(context.Background(), id)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r.Status == actord.StatusRunning {
+					running++
+				}
+				if r.Status != actord.StatusReady && !seen[id] {
+					seen[id] = true
+					mu.Lock()
+					started = append(started, id)
+					mu.Unlock()
+				}
+				if actord.IsTerminal(r.Status) {
+					finished++
+				}
+			}
+			maxRunning = max(maxRunning, running)
+			if finished == len(ids) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("runs did not finish")
+	}
+	if maxRunning > 4 {
+		t.Fatalf("%d runs at once, memory allows 4", maxRunning)
+	}
+	for _, id := range ids {
+		if r := e.wait(owner[id], id); r.Status != actord.StatusSucceeded {
+			t.Fatalf("run %s: %s", id, r.Status)
+		}
+	}
+	// Bob's runs were queued after all of Alice's, yet they do not wait
+	// for Alice's queue to drain: of the runs started 5th to 8th, Bob has
+	// at least two.
+	bobs := 0
+	for _, id := range started[4:8] {
+		if owner[id] == bob {
+			bobs++
+		}
+	}
+	if bobs < 2 {
+		t.Fatalf("start order %v: bob got %d of the slots 5-8", started, bobs)
+	}
+	// Within a user, runs start in the order they were created.
+	var aliceOrder []string
+	for _, id := range started {
+		if owner[id] == alice {
+			aliceOrder = append(aliceOrder, id)
+		}
+	}
+	if !slices.Equal(aliceOrder, ids[:8]) {
+		t.Fatalf("alice's runs started out of order")
+	}
+}
+
+func TestAbortReady(t *testing.T) {
+	e := newEnv(t, 256)
+	u := e.user("alice")
+	a := e.actor(u, "slow", "sleep 2", "")
+	first := e.start(u, a, platform.StartOptions{})
+	queued := e.start(u, a, platform.StartOptions{})
+	if queued.Status != actord.StatusReady {
+		t.Fatalf("second run: %s, want READY", queued.Status)
+	}
+	r, err := e.p.Runs.Abort(context.Background(), queued, false)
+	if err != nil || r.Status != actord.StatusAborted {
+		t.Fatalf("abort READY: %v %v", r, err)
+	}
+	e.wait(u, first.ID)
+	if r, _ := e.p.Runs.Get(context.Background(), u, queued.ID); r.Status != actord.StatusAborted || r.ExitCode != nil {
+		t.Fatalf("aborted READY run was started: %+v", r)
+	}
+}
+
+func TestInvalidInputCreatesNothing(t *testing.T) {
+	e := newEnv(t, 1024)
+	u := e.user("alice")
+	schema := `{"title":"x","type":"object","schemaVersion":1,"properties":{"count":{"title":"n","type":"integer","default":3,"editor":"number"}},"required":["count"]}`
+	a := e.actor(u, "typed", `test "$(cat /dev/null)" = ""`, schema)
+	_, err := e.p.Runs.Start(context.Background(), u, a, platform.StartOptions{Input: []byte(`{"count":"x"}`), ContentType: "application/json"})
+	if actord.ErrorType(err) != "invalid-input" {
+		t.Fatalf("invalid input: %v", err)
+	}
+	runs, total, _ := e.p.Runs.List(context.Background(), &storage.ListParams{UserID: u.ID})
+	if total != 0 || len(runs) != 0 {
+		t.Fatalf("a run exists after invalid input")
+	}
+	for _, kind := range []actord.StorageKind{actord.KindDataset, actord.KindKeyValueStore, actord.KindRequestQueue} {
+		list, _ := e.p.Storages.List(context.Background(), &storage.StorageListParams{Kind: kind, UserID: u.ID, Unnamed: true, Limit: 10})
+		if list.Total != 0 {
+			t.Fatalf("%d %s storages exist after invalid input", list.Total, kind)
+		}
+	}
+	// Defaults are merged into a valid input.
+	r := e.start(u, a, platform.StartOptions{Input: []byte(`{}`), ContentType: "application/json"})
+	kv, _ := e.db.StorageGet(context.Background(), actord.KindKeyValueStore, r.DefaultKeyValueStoreID)
+	rec, err := e.p.Storages.GetRecord(context.Background(), kv, "INPUT")
+	if err != nil || string(rec.Value) != `{"count":3}` {
+		t.Fatalf("INPUT: %q %v", rec.Value, err)
+	}
+	e.wait(u, r.ID)
+}
+
+func TestRecover(t *testing.T) {
+	e := newEnv(t, 1024)
+	u := e.user("alice")
+	a := e.actor(u, "quick", "exit 0", "")
+	ctx := context.Background()
+	// Runs a previous process left behind.
+	left := map[string]bool{} // id → restartOnError
+	for _, restart := range []bool{false, true} {
+		r := e.start(u, a, platform.StartOptions{})
+		e.wait(u, r.ID)
+		r.Status, r.FinishedAt, r.Options.RestartOnError = actord.StatusRunning, nil, restart
+		if err := e.db.RunUpdate(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		left[r.ID] = restart
+	}
+	if err := e.p.Runs.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, restart := range left {
+		r := e.wait(u, id)
+		switch {
+		case restart && (r.Status != actord.StatusSucceeded || r.Stats.RestartCount != 1):
+			t.Fatalf("restartOnError run: %s, restarts %d", r.Status, r.Stats.RestartCount)
+		case !restart && (r.Status != actord.StatusFailed || r.StatusMessage == nil):
+			t.Fatalf("left RUNNING run: %s", r.Status)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,159 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/storage"
+)
+
+func newUser(t *testing.T, s storage.Store) *actord.User {
+	t.Helper()
+	u := &actord.User{ID: actord.NewID(), Username: "u" + actord.RandomString(6), CreatedAt: now}
+	if err := s.UserInsert(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func testActors(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u, other := newUser(t, s), newUser(t, s)
+	title := "Hello"
+	a := &actord.Actor{ID: actord.NewID(), UserID: u.ID, Username: u.Username, Name: "hello", Title: &title, CreatedAt: now, ModifiedAt: now,
+		Versions:     []*actord.Version{{VersionNumber: "0.1", SourceType: actord.SourceFiles, BuildTag: "latest", EnvVars: []actord.EnvVar{{Name: "K", Value: "s", IsSecret: true}}}},
+		TaggedBuilds: map[string]actord.TaggedBuild{}}
+	if err := s.ActorInsert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	clash := *a
+	clash.ID = actord.NewID()
+	if err := s.ActorInsert(ctx, &clash); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("same name for the same user: %v, want ErrConflict", err)
+	}
+	clash.UserID = other.ID
+	if err := s.ActorInsert(ctx, &clash); err != nil {
+		t.Fatalf("same name for another user: %v", err)
+	}
+	got, err := s.ActorGetByName(ctx, u.ID, "hello")
+	if err != nil || got.ID != a.ID || *got.Title != "Hello" || got.Versions[0].EnvVars[0].Value != "s" {
+		t.Fatalf("get by name: %+v, %v", got, err)
+	}
+	got.Name = "renamed"
+	if err := s.ActorUpdate(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ActorGetByName(ctx, u.ID, "hello"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("old name after rename: %v", err)
+	}
+	list, total, err := s.ActorList(ctx, &storage.ListParams{UserID: u.ID})
+	if err != nil || total != 1 || len(list) != 1 || list[0].Name != "renamed" {
+		t.Fatalf("list: %d %v %v", total, list, err)
+	}
+	if err := s.ActorDelete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ActorGet(ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("get after delete: %v", err)
+	}
+	if err := s.ActorDelete(ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+}
+
+func testBuilds(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u := newUser(t, s)
+	actID := actord.NewID()
+	var numbers []string
+	for i, version := range []string{"0.1", "0.1", "1.0", "0.1"} {
+		b := &actord.Build{ID: actord.NewID(), ActID: actID, UserID: u.ID, Status: actord.StatusRunning,
+			StartedAt: now.Add(time.Duration(i) * time.Second), Private: actord.BuildPrivate{ActVersion: version, Dir: "/x", Command: []string{"node", "main.js"}}}
+		if err := s.BuildInsert(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, b.BuildNumber)
+	}
+	want := []string{"0.1.1", "0.1.2", "1.0.1", "0.1.3"}
+	for i := range want {
+		if numbers[i] != want[i] {
+			t.Fatalf("build numbers %v, want %v", numbers, want)
+		}
+	}
+	list, total, err := s.BuildList(ctx, &storage.ListParams{ActID: actID, Desc: true, Limit: 2})
+	if err != nil || total != 4 || len(list) != 2 || list[0].BuildNumber != "0.1.3" {
+		t.Fatalf("list: %d %v", total, err)
+	}
+	b := list[0]
+	if b.Private.Dir != "/x" || len(b.Private.Command) != 2 {
+		t.Fatalf("private part lost: %+v", b.Private)
+	}
+	b.Status = actord.StatusSucceeded
+	if err := s.BuildUpdate(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	ok, total, err := s.BuildList(ctx, &storage.ListParams{ActID: actID, Status: actord.StatusSucceeded})
+	if err != nil || total != 1 || ok[0].ID != b.ID {
+		t.Fatalf("status filter: %d %v", total, err)
+	}
+}
+
+func testRuns(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u, other := newUser(t, s), newUser(t, s)
+	var ids []string
+	for i, st := range []string{actord.StatusReady, actord.StatusRunning, actord.StatusSucceeded, actord.StatusReady} {
+		owner := u
+		if i == 3 {
+			owner = other
+		}
+		r := &actord.Run{ID: actord.NewID(), ActID: "A", UserID: owner.ID, Status: st, StartedAt: now.Add(time.Duration(i) * time.Second),
+			Private: actord.RunPrivate{InputKey: "INPUT"}}
+		if err := s.RunInsert(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	open, err := s.RunsWithStatus(ctx, actord.StatusReady, actord.StatusRunning)
+	if err != nil || len(open) != 3 || open[0].ID != ids[0] || open[1].ID != ids[1] || open[2].ID != ids[3] {
+		t.Fatalf("runs with status: %v, %v", open, err)
+	}
+	mine, total, err := s.RunList(ctx, &storage.ListParams{UserID: u.ID, Desc: true})
+	if err != nil || total != 3 || mine[0].ID != ids[2] {
+		t.Fatalf("list: %d %v", total, err)
+	}
+	r := open[0]
+	if r.Private.InputKey != "INPUT" {
+		t.Fatalf("private part lost: %+v", r.Private)
+	}
+	msg := "done"
+	r.Status, r.StatusMessage = actord.StatusSucceeded, &msg
+	if err := s.RunUpdate(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RunGet(ctx, r.ID)
+	if err != nil || got.Status != actord.StatusSucceeded || *got.StatusMessage != "done" {
+		t.Fatalf("get after update: %+v, %v", got, err)
+	}
+	if err := s.RunUpdate(ctx, &actord.Run{ID: "missing"}); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("update of a missing run: %v", err)
+	}
+
+	// A run's token authenticates as the owner until the run's tokens go.
+	hash := []byte("0123456789abcdef0123456789abcdef")
+	if err := s.RunTokenInsert(ctx, u.ID, r.ID, hash, now); err != nil {
+		t.Fatal(err)
+	}
+	if who, err := s.UserGetByTokenHash(ctx, hash); err != nil || who.ID != u.ID {
+		t.Fatalf("run token: %v, %v", who, err)
+	}
+	if err := s.RunTokensDelete(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserGetByTokenHash(ctx, hash); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("run token after the run: %v", err)
+	}
+}
