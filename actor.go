@@ -15,8 +15,8 @@ type Actor struct {
 	Title             *string                `json:"title"`
 	Description       *string                `json:"description"`
 	IsPublic          bool                   `json:"isPublic"`
-	CreatedAt         time.Time              `json:"createdAt"`
-	ModifiedAt        time.Time              `json:"modifiedAt"`
+	CreatedAt         Time                   `json:"createdAt"`
+	ModifiedAt        Time                   `json:"modifiedAt"`
 	Stats             ActorStats             `json:"stats"`
 	Versions          []*Version             `json:"versions"`
 	DefaultRunOptions DefaultRunOptions      `json:"defaultRunOptions"`
@@ -43,14 +43,14 @@ func (a *Actor) Version(number string) *Version {
 
 // ActorStats are an actor's counters.
 type ActorStats struct {
-	TotalBuilds      int64      `json:"totalBuilds"`
-	TotalRuns        int64      `json:"totalRuns"`
-	TotalUsers       int64      `json:"totalUsers"`
-	TotalUsers7Days  int64      `json:"totalUsers7Days"`
-	TotalUsers30Days int64      `json:"totalUsers30Days"`
-	TotalUsers90Days int64      `json:"totalUsers90Days"`
-	TotalMetamorphs  int64      `json:"totalMetamorphs"`
-	LastRunStartedAt *time.Time `json:"lastRunStartedAt,omitempty"`
+	TotalBuilds      int64 `json:"totalBuilds"`
+	TotalRuns        int64 `json:"totalRuns"`
+	TotalUsers       int64 `json:"totalUsers"`
+	TotalUsers7Days  int64 `json:"totalUsers7Days"`
+	TotalUsers30Days int64 `json:"totalUsers30Days"`
+	TotalUsers90Days int64 `json:"totalUsers90Days"`
+	TotalMetamorphs  int64 `json:"totalMetamorphs"`
+	LastRunStartedAt *Time `json:"lastRunStartedAt,omitempty"`
 }
 
 // Version source types.
@@ -101,9 +101,9 @@ type DefaultRunOptions struct {
 
 // TaggedBuild is where a build tag points.
 type TaggedBuild struct {
-	BuildID     string     `json:"buildId"`
-	BuildNumber string     `json:"buildNumber"`
-	FinishedAt  *time.Time `json:"finishedAt"`
+	BuildID     string `json:"buildId"`
+	BuildNumber string `json:"buildNumber"`
+	FinishedAt  *Time  `json:"finishedAt"`
 }
 
 // Job statuses shared by builds and runs (Apify's ACTOR_JOB_STATUSES).
@@ -142,8 +142,8 @@ type Build struct {
 	ID          string       `json:"id"`
 	ActID       string       `json:"actId"`
 	UserID      string       `json:"userId"`
-	StartedAt   time.Time    `json:"startedAt"`
-	FinishedAt  *time.Time   `json:"finishedAt"`
+	StartedAt   Time         `json:"startedAt"`
+	FinishedAt  *Time        `json:"finishedAt"`
 	Status      string       `json:"status"`
 	Meta        JobMeta      `json:"meta"`
 	Stats       BuildStats   `json:"stats"`
@@ -175,9 +175,9 @@ type BuildPrivate struct {
 
 // JobMeta says how a build or run was started.
 type JobMeta struct {
-	Origin    string  `json:"origin"`
-	ClientIP  *string `json:"clientIp"`
-	UserAgent *string `json:"userAgent"`
+	Origin    string `json:"origin"`
+	ClientIP  string `json:"clientIp,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
 }
 
 // BuildStats are a build's measurements.
@@ -201,8 +201,8 @@ type Run struct {
 	ActID                   string             `json:"actId"`
 	UserID                  string             `json:"userId"`
 	ActorTaskID             *string            `json:"actorTaskId"`
-	StartedAt               time.Time          `json:"startedAt"`
-	FinishedAt              *time.Time         `json:"finishedAt"`
+	StartedAt               Time               `json:"startedAt"`
+	FinishedAt              *Time              `json:"finishedAt"`
 	Status                  string             `json:"status"`
 	StatusMessage           *string            `json:"statusMessage"`
 	IsStatusMessageTerminal *bool              `json:"isStatusMessageTerminal"`
@@ -282,8 +282,37 @@ type RunStorageIDs struct {
 
 // Metamorph records one metamorph of a run.
 type Metamorph struct {
-	CreatedAt time.Time `json:"createdAt"`
-	ActorID   string    `json:"actorId"`
-	BuildID   string    `json:"buildId"`
-	InputKey  string    `json:"inputKey"`
+	CreatedAt Time   `json:"createdAt"`
+	ActorID   string `json:"actorId"`
+	BuildID   string `json:"buildId"`
+	InputKey  string `json:"inputKey"`
+}
+
+// Time is a moment as Apify's API writes it: ISO-8601 in UTC with exactly
+// three decimals ("2026-11-29T13:02:09.795Z").
+type Time struct{ time.Time }
+
+// At returns t as a Time.
+func At(t time.Time) Time { return Time{t} }
+
+// AtPtr returns a pointer to t as a Time.
+func AtPtr(t time.Time) *Time { return &Time{t} }
+
+// MarshalJSON writes the time as Timestamp does.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + Timestamp(t.Time) + `"`), nil
+}
+
+// UnmarshalJSON reads an ISO-8601 time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	t.Time = v.UTC()
+	return nil
 }

@@ -46,13 +46,13 @@ func (s *Server) handleActorList() handlerFunc {
 func actorShort(a *actord.Actor) any {
 	return struct {
 		ID         string            `json:"id"`
-		CreatedAt  string            `json:"createdAt"`
-		ModifiedAt string            `json:"modifiedAt"`
+		CreatedAt  actord.Time       `json:"createdAt"`
+		ModifiedAt actord.Time       `json:"modifiedAt"`
 		Name       string            `json:"name"`
 		Username   string            `json:"username"`
 		Title      *string           `json:"title"`
 		Stats      actord.ActorStats `json:"stats"`
-	}{a.ID, actord.Timestamp(a.CreatedAt), actord.Timestamp(a.ModifiedAt), a.Name, a.Username, a.Title, a.Stats}
+	}{a.ID, a.CreatedAt, a.ModifiedAt, a.Name, a.Username, a.Title, a.Stats}
 }
 
 func (s *Server) handleActorCreate() handlerFunc {
@@ -113,7 +113,7 @@ func (s *Server) handleActorDelete() handlerFunc {
 		if err := s.actors.Delete(r.Context(), a); err != nil {
 			return err
 		}
-		w.WriteHeader(http.StatusNoContent)
+		writeNoContent(w)
 		return nil
 	}
 }
@@ -181,7 +181,7 @@ func (s *Server) handleVersionDelete() handlerFunc {
 		if err := s.actors.DeleteVersion(r.Context(), a, r.PathValue("versionNumber")); err != nil {
 			return err
 		}
-		w.WriteHeader(http.StatusNoContent)
+		writeNoContent(w)
 		return nil
 	}
 }
@@ -257,7 +257,7 @@ func (s *Server) handleEnvVarDelete() handlerFunc {
 		if err := s.actors.DeleteEnvVar(r.Context(), a, r.PathValue("versionNumber"), r.PathValue("envVarName")); err != nil {
 			return err
 		}
-		w.WriteHeader(http.StatusNoContent)
+		writeNoContent(w)
 		return nil
 	}
 }
@@ -272,4 +272,11 @@ func readJSONObjectBody(r *http.Request) ([]byte, error) {
 		return nil, actord.Errorf(actord.ErrInvalidRequest, "The request body must be a JSON object.")
 	}
 	return b, nil
+}
+
+// writeNoContent answers 204 as Apify's actor routes do: declared as JSON,
+// with no body (a 204 has none).
+func writeNoContent(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -85,14 +85,15 @@ func (s *Server) handleBuildList(actor bool) handlerFunc {
 		items := make([]any, len(list))
 		for i, b := range list {
 			items[i] = struct {
-				ID          string         `json:"id"`
-				ActID       string         `json:"actId"`
-				Status      string         `json:"status"`
-				StartedAt   time.Time      `json:"startedAt"`
-				FinishedAt  *time.Time     `json:"finishedAt"`
-				BuildNumber string         `json:"buildNumber"`
-				Meta        actord.JobMeta `json:"meta"`
-			}{b.ID, b.ActID, b.Status, b.StartedAt, b.FinishedAt, b.BuildNumber, b.Meta}
+				ID            string         `json:"id"`
+				ActID         string         `json:"actId"`
+				Status        string         `json:"status"`
+				StartedAt     actord.Time    `json:"startedAt"`
+				FinishedAt    *actord.Time   `json:"finishedAt"`
+				BuildNumber   string         `json:"buildNumber"`
+				Meta          actord.JobMeta `json:"meta"`
+				UsageTotalUsd float64        `json:"usageTotalUsd"`
+			}{b.ID, b.ActID, b.Status, b.StartedAt, b.FinishedAt, b.BuildNumber, b.Meta, 0}
 		}
 		writeData(w, http.StatusOK, newPage(total, pp, items))
 		return nil

@@ -36,27 +36,15 @@ func (s *Server) handleLog(param string) handlerFunc {
 			w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.log"`)
 		}
 		rc := http.NewResponseController(w)
-		started := false
 		flush := func() {
-			if !started {
-				started = true
-				w.WriteHeader(http.StatusOK)
-			}
 			if stream {
 				rc.Flush()
 			}
 		}
-		err = s.logs.Copy(r.Context(), id, w, stream, flush)
-		if errors.Is(err, platform.ErrNoLog) {
-			// A job that has not started writing yet has an empty log.
-			w.WriteHeader(http.StatusOK)
-			return nil
-		}
-		if err != nil && !started {
-			return err
-		}
-		if !started {
-			w.WriteHeader(http.StatusOK)
+		// A job that has not written yet has an empty log. Once bytes are
+		// out an error can no longer be reported; the log just ends.
+		if err := s.logs.Copy(r.Context(), id, w, stream, flush); err != nil && !errors.Is(err, platform.ErrNoLog) {
+			s.logger.Warn("copy log", "id", id, "err", err)
 		}
 		return nil
 	}

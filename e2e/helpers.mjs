@@ -18,7 +18,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -509,6 +509,35 @@ export async function waitFor(fn, { timeoutMs = 10_000, intervalMs = 100, what =
         if (Date.now() >= deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
         await sleep(intervalMs);
     }
+}
+
+/**
+ * Pids of the host processes (not zombies) whose environment holds
+ * ACTOR_RUN_ID=<runId>: the processes of that run, whatever pid namespace or
+ * sandbox the server put them in. Linux only (reads /proc/<pid>/environ); the
+ * processes of an actor running as another user are visible only to root, so
+ * an empty list means something only if the run's processes were seen before.
+ */
+export function runProcesses(runId) {
+    const needle = `\0ACTOR_RUN_ID=${runId}\0`;
+    let entries;
+    try {
+        entries = readdirSync('/proc');
+    } catch {
+        return [];
+    }
+    const pids = [];
+    for (const name of entries) {
+        if (!/^\d+$/.test(name)) continue;
+        let environ;
+        try {
+            environ = readFileSync(`/proc/${name}/environ`, 'latin1');
+        } catch {
+            continue;
+        }
+        if (`\0${environ}`.includes(needle) && processAlive(Number(name))) pids.push(Number(name));
+    }
+    return pids;
 }
 
 /** Whether a process exists and is not a zombie (Linux /proc; elsewhere kill(pid, 0)). */

@@ -84,7 +84,7 @@ func (s *Actors) Create(ctx context.Context, owner *actord.User, body []byte) (*
 		return nil, err
 	}
 	a.ID, a.UserID, a.Username = actord.NewID(), owner.ID, owner.Username
-	a.CreatedAt, a.ModifiedAt = now, now
+	a.CreatedAt, a.ModifiedAt = actord.At(now), actord.At(now)
 	a.Stats = actord.ActorStats{}
 	a.TaggedBuilds = map[string]actord.TaggedBuild{}
 	if a.Versions == nil {
@@ -124,7 +124,7 @@ func (s *Actors) Update(ctx context.Context, a *actord.Actor, body []byte) (*act
 	if err := validateActor(&next); err != nil {
 		return nil, err
 	}
-	next.ModifiedAt = s.now()
+	next.ModifiedAt = actord.At(s.now())
 	if err := s.save(ctx, &next); err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (s *Actors) PutVersion(ctx context.Context, a *actord.Actor, number string,
 	if err := validateActor(&next); err != nil {
 		return nil, err
 	}
-	next.ModifiedAt = s.now()
+	next.ModifiedAt = actord.At(s.now())
 	if err := s.save(ctx, &next); err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *Actors) DeleteVersion(ctx context.Context, a *actord.Actor, number stri
 	}
 	next := *a
 	next.Versions = slices.DeleteFunc(slices.Clone(a.Versions), func(v *actord.Version) bool { return v.VersionNumber == number })
-	next.ModifiedAt = s.now()
+	next.ModifiedAt = actord.At(s.now())
 	return s.save(ctx, &next)
 }
 
@@ -276,7 +276,7 @@ func (s *Actors) CountJob(ctx context.Context, actID string, run bool, at time.T
 	}
 	if run {
 		a.Stats.TotalRuns++
-		a.Stats.LastRunStartedAt = &at
+		a.Stats.LastRunStartedAt = actord.AtPtr(at)
 	} else {
 		a.Stats.TotalBuilds++
 	}

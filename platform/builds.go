@@ -88,7 +88,7 @@ func (s *Builds) Start(ctx context.Context, a *actord.Actor, version, tag string
 	}
 	now := s.now()
 	b := &actord.Build{
-		ID: actord.NewID(), ActID: a.ID, UserID: a.UserID, StartedAt: now, Status: actord.StatusRunning,
+		ID: actord.NewID(), ActID: a.ID, UserID: a.UserID, StartedAt: actord.At(now), Status: actord.StatusRunning,
 		Meta:    actord.JobMeta{Origin: origin},
 		Options: actord.BuildOptions{UseCache: useCache, MemoryMbytes: 4096, DiskMbytes: 8192},
 		Private: actord.BuildPrivate{ActVersion: v.VersionNumber, Tag: tag, EnvVars: v.EnvVars},
@@ -124,9 +124,9 @@ func (s *Builds) run(ctx context.Context, b *actord.Build, v *actord.Version, lo
 	delete(s.cancels, b.ID)
 	s.mu.Unlock()
 	now := s.now()
-	b.FinishedAt = &now
-	b.Stats.DurationMillis = now.Sub(b.StartedAt).Milliseconds()
-	b.Stats.RunTimeSecs = now.Sub(b.StartedAt).Seconds()
+	b.FinishedAt = actord.AtPtr(now)
+	b.Stats.DurationMillis = now.Sub(b.StartedAt.Time).Milliseconds()
+	b.Stats.RunTimeSecs = now.Sub(b.StartedAt.Time).Seconds()
 	switch cause := context.Cause(ctx); {
 	case err == nil:
 		b.Status = actord.StatusSucceeded
@@ -359,7 +359,7 @@ func (s *Builds) Recover(ctx context.Context) error {
 	}
 	for _, b := range builds {
 		now := s.now()
-		b.Status, b.FinishedAt = actord.StatusFailed, &now
+		b.Status, b.FinishedAt = actord.StatusFailed, actord.AtPtr(now)
 		if err := s.store.BuildUpdate(ctx, b); err != nil {
 			return fmt.Errorf("recover build %s: %w", b.ID, err)
 		}

@@ -144,8 +144,8 @@ func (s *Runs) Start(ctx context.Context, caller *actord.User, a *actord.Actor, 
 	}
 	now := s.now()
 	run := &actord.Run{
-		ID: actord.NewID(), ActID: a.ID, UserID: caller.ID, StartedAt: now, Status: actord.StatusReady,
-		Meta:    actord.JobMeta{Origin: o.Origin, ClientIP: strPtr(o.ClientIP), UserAgent: strPtr(o.UserAgent)},
+		ID: actord.NewID(), ActID: a.ID, UserID: caller.ID, StartedAt: actord.At(now), Status: actord.StatusReady,
+		Meta:    actord.JobMeta{Origin: o.Origin, ClientIP: o.ClientIP, UserAgent: o.UserAgent},
 		Options: opts, BuildID: b.ID, BuildNumber: b.BuildNumber, GeneralAccess: actord.AccessFollowUserSetting,
 		ChargedEventCounts: map[string]float64{},
 		Private:            actord.RunPrivate{InputKey: "INPUT", Webhooks: o.Webhooks, ActorFullName: a.FullName()},
@@ -388,7 +388,7 @@ func (s *Runs) again(ctx context.Context, run *actord.Run, ar *activeRun, res ru
 	case ar.metamorph != nil:
 		t := ar.metamorph
 		ar.metamorph = nil
-		run.Metamorphs = append(run.Metamorphs, actord.Metamorph{CreatedAt: s.now(), ActorID: t.actor.ID, BuildID: t.build.ID, InputKey: t.inputKey})
+		run.Metamorphs = append(run.Metamorphs, actord.Metamorph{CreatedAt: actord.At(s.now()), ActorID: t.actor.ID, BuildID: t.build.ID, InputKey: t.inputKey})
 		run.ActID, run.BuildID, run.BuildNumber = t.actor.ID, t.build.ID, t.build.BuildNumber
 		run.Private.InputKey, run.Private.ActorFullName = t.inputKey, t.actor.FullName()
 		log.Printf("ACTOR: Metamorphing into %s (build %s).", t.actor.FullName(), t.build.BuildNumber)
@@ -523,7 +523,7 @@ func (s *Runs) environment(run *actord.Run, b *actord.Build, token string, port 
 		}
 	}
 	storages, _ := json.Marshal(run.StorageIDs)
-	started := actord.Timestamp(run.StartedAt)
+	started := actord.Timestamp(run.StartedAt.Time)
 	path := filepath.Join(dir, "node_modules", ".bin") + ":" + s.cfg.Path
 	set(path, "PATH")
 	set(dir, "HOME")
@@ -609,11 +609,11 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 		status = actord.StatusSucceeded
 	}
 	now := s.now()
-	run.Status, run.FinishedAt = status, &now
+	run.Status, run.FinishedAt = status, actord.AtPtr(now)
 	code := res.ExitCode
 	run.ExitCode = &code
-	run.Stats.DurationMillis = now.Sub(run.StartedAt).Milliseconds()
-	run.Stats.RunTimeSecs = now.Sub(run.StartedAt).Seconds()
+	run.Stats.DurationMillis = now.Sub(run.StartedAt.Time).Milliseconds()
+	run.Stats.RunTimeSecs = now.Sub(run.StartedAt.Time).Seconds()
 	terminal := run.IsStatusMessageTerminal != nil && *run.IsStatusMessageTerminal
 	var msg string
 	switch {
@@ -699,7 +699,7 @@ func (s *Runs) Abort(ctx context.Context, run *actord.Run, gracefully bool) (*ac
 			s.mu.Unlock()
 			now := s.now()
 			msg, t := "The Actor run was aborted before it started.", true
-			run.Status, run.FinishedAt, run.StatusMessage, run.IsStatusMessageTerminal = actord.StatusAborted, &now, &msg, &t
+			run.Status, run.FinishedAt, run.StatusMessage, run.IsStatusMessageTerminal = actord.StatusAborted, actord.AtPtr(now), &msg, &t
 			if err := s.store.RunUpdate(ctx, run); err != nil {
 				return nil, fmt.Errorf("abort run: %w", err)
 			}
@@ -963,7 +963,7 @@ func (s *Runs) Recover(ctx context.Context) error {
 		if msg != "" {
 			now := s.now()
 			t := true
-			run.FinishedAt, run.StatusMessage, run.IsStatusMessageTerminal = &now, &msg, &t
+			run.FinishedAt, run.StatusMessage, run.IsStatusMessageTerminal = actord.AtPtr(now), &msg, &t
 		}
 		if err := s.store.RunUpdate(ctx, run); err != nil {
 			return fmt.Errorf("recover run %s: %w", run.ID, err)

@@ -72,7 +72,7 @@ func (e *env) actor(owner *actord.User, name, script string, inputSchema string)
 	os.Chmod(filepath.Dir(dir), 0o755)
 	os.Chmod(filepath.Dir(filepath.Dir(dir)), 0o711)
 	now := time.Now()
-	b := &actord.Build{ID: actord.NewID(), ActID: a.ID, UserID: owner.ID, Status: actord.StatusSucceeded, StartedAt: now, FinishedAt: &now,
+	b := &actord.Build{ID: actord.NewID(), ActID: a.ID, UserID: owner.ID, Status: actord.StatusSucceeded, StartedAt: actord.At(now), FinishedAt: actord.AtPtr(now),
 		Private: actord.BuildPrivate{ActVersion: "0.1", Tag: "latest", Dir: dir, Command: []string{"/bin/sh", "-c", script}, Runtime: "exec"}}
 	if inputSchema != "" {
 		b.Private.InputSchema = []byte(inputSchema)

@@ -35,6 +35,11 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	// Runs execute as nobody when the tests run as root: they must be
+	// able to reach their build inside the data dir.
+	if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+		t.Fatal(err)
+	}
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "actord.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func (db *DB) ActorInsert(ctx context.Context, a *actord.Actor) error {
 		return fmt.Errorf("encode actor: %w", err)
 	}
 	_, err = db.w.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data) VALUES (?, ?, ?, ?, ?)`,
-		a.ID, a.UserID, a.Name, ms(a.CreatedAt), data)
+		a.ID, a.UserID, a.Name, ms(a.CreatedAt.Time), data)
 	return interpretError(err)
 }
 
@@ -94,7 +94,7 @@ func (db *DB) BuildInsert(ctx context.Context, b *actord.Build) error {
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO builds (id, act_id, user_id, status, started_at, version, seq, data, private)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.ID, b.ActID, b.UserID, b.Status, ms(b.StartedAt), b.Private.ActVersion, seq, data, private)
+			b.ID, b.ActID, b.UserID, b.Status, ms(b.StartedAt.Time), b.Private.ActVersion, seq, data, private)
 		return err
 	})
 }
@@ -139,7 +139,7 @@ func (db *DB) RunInsert(ctx context.Context, r *actord.Run) error {
 	_, err = db.w.ExecContext(ctx, `
 		INSERT INTO runs (id, act_id, task_id, user_id, status, started_at, data, private)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.ActID, deref(r.ActorTaskID), r.UserID, r.Status, ms(r.StartedAt), data, private)
+		r.ID, r.ActID, deref(r.ActorTaskID), r.UserID, r.Status, ms(r.StartedAt.Time), data, private)
 	return interpretError(err)
 }
 
@@ -165,7 +165,7 @@ func (db *DB) RunUpdate(ctx context.Context, r *actord.Run) error {
 		return err
 	}
 	return db.updateOne(ctx, `UPDATE runs SET status = ?, started_at = ?, data = ?, private = ? WHERE id = ?`,
-		r.Status, ms(r.StartedAt), data, private, r.ID)
+		r.Status, ms(r.StartedAt.Time), data, private, r.ID)
 }
 
 func (db *DB) RunsWithStatus(ctx context.Context, statuses ...string) ([]*actord.Run, error) {

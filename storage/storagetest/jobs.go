@@ -23,7 +23,7 @@ func testActors(t *testing.T, s storage.Store) {
 	ctx := context.Background()
 	u, other := newUser(t, s), newUser(t, s)
 	title := "Hello"
-	a := &actord.Actor{ID: actord.NewID(), UserID: u.ID, Username: u.Username, Name: "hello", Title: &title, CreatedAt: now, ModifiedAt: now,
+	a := &actord.Actor{ID: actord.NewID(), UserID: u.ID, Username: u.Username, Name: "hello", Title: &title, CreatedAt: actord.At(now), ModifiedAt: actord.At(now),
 		Versions:     []*actord.Version{{VersionNumber: "0.1", SourceType: actord.SourceFiles, BuildTag: "latest", EnvVars: []actord.EnvVar{{Name: "K", Value: "s", IsSecret: true}}}},
 		TaggedBuilds: map[string]actord.TaggedBuild{}}
 	if err := s.ActorInsert(ctx, a); err != nil {
@@ -71,7 +71,7 @@ func testBuilds(t *testing.T, s storage.Store) {
 	var numbers []string
 	for i, version := range []string{"0.1", "0.1", "1.0", "0.1"} {
 		b := &actord.Build{ID: actord.NewID(), ActID: actID, UserID: u.ID, Status: actord.StatusRunning,
-			StartedAt: now.Add(time.Duration(i) * time.Second), Private: actord.BuildPrivate{ActVersion: version, Dir: "/x", Command: []string{"node", "main.js"}}}
+			StartedAt: actord.At(now.Add(time.Duration(i) * time.Second)), Private: actord.BuildPrivate{ActVersion: version, Dir: "/x", Command: []string{"node", "main.js"}}}
 		if err := s.BuildInsert(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func testRuns(t *testing.T, s storage.Store) {
 		if i == 3 {
 			owner = other
 		}
-		r := &actord.Run{ID: actord.NewID(), ActID: "A", UserID: owner.ID, Status: st, StartedAt: now.Add(time.Duration(i) * time.Second),
+		r := &actord.Run{ID: actord.NewID(), ActID: "A", UserID: owner.ID, Status: st, StartedAt: actord.At(now.Add(time.Duration(i) * time.Second)),
 			Private: actord.RunPrivate{InputKey: "INPUT"}}
 		if err := s.RunInsert(ctx, r); err != nil {
 			t.Fatal(err)
