@@ -344,3 +344,107 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// running waits until the run is RUNNING.
+func (e *env) running(owner *actord.User, id string) *actord.Run {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := e.p.Runs.Get(context.Background(), owner, id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if r.Status == actord.StatusRunning {
+			return r
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("run %s is %s, not RUNNING", id, r.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRebootMetamorphResurrect(t *testing.T) {
+	e := newEnv(t, 4096)
+	u := e.user("alice")
+	ctx := context.Background()
+	slow := e.actor(u, "slow", "sleep 30", "")
+	quick := e.actor(u, "quick", `test "$ACTOR_INPUT_KEY" = INPUT-METAMORPH-1`, "")
+
+	// Reboot: the same run keeps running with a new process.
+	r := e.running(u, e.start(u, slow, platform.StartOptions{}).ID)
+	if _, err := e.p.Runs.Reboot(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Stats.RebootCount == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		r, _ = e.p.Runs.Get(ctx, u, r.ID)
+	}
+	if r.Stats.RebootCount != 1 || actord.IsTerminal(r.Status) {
+		t.Fatalf("after reboot: %s, rebootCount %d", r.Status, r.Stats.RebootCount)
+	}
+
+	// Metamorph: the run becomes the other actor's, with its input under
+	// INPUT-METAMORPH-1 (the quick actor checks ACTOR_INPUT_KEY).
+	r = e.running(u, r.ID)
+	if _, err := e.p.Runs.Metamorph(ctx, r, quick, "", []byte(`{"x":1}`), "application/json"); err != nil {
+		t.Fatal(err)
+	}
+	r = e.wait(u, r.ID)
+	if r.Status != actord.StatusSucceeded || r.ActID != quick.ID || len(r.Metamorphs) != 1 || r.Metamorphs[0].InputKey != "INPUT-METAMORPH-1" {
+		t.Fatalf("after metamorph: %s, actId %s, metamorphs %+v", r.Status, r.ActID, r.Metamorphs)
+	}
+	kv, _ := e.db.StorageGet(ctx, actord.KindKeyValueStore, r.DefaultKeyValueStoreID)
+	if rec, err := e.p.Storages.GetRecord(ctx, kv, "INPUT-METAMORPH-1"); err != nil || string(rec.Value) != `{"x":1}` {
+		t.Fatalf("metamorph input: %v", err)
+	}
+
+	// Resurrect: a finished run runs again with its storages.
+	again, err := e.p.Runs.Resurrect(ctx, r, quick, platform.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again = e.wait(u, again.ID)
+	if again.Status != actord.StatusSucceeded || again.Stats.ResurrectCount != 1 || again.DefaultDatasetID != r.DefaultDatasetID {
+		t.Fatalf("after resurrect: %s, resurrectCount %d", again.Status, again.Stats.ResurrectCount)
+	}
+	if _, err := e.p.Runs.Resurrect(ctx, e.running(u, e.start(u, slow, platform.StartOptions{}).ID), slow, platform.StartOptions{}); actord.ErrorType(err) == "" {
+		t.Fatalf("resurrecting a running run: %v", err)
+	}
+}
+
+func TestChargeRespectsMaxTotal(t *testing.T) {
+	e := newEnv(t, 4096)
+	u := e.user("alice")
+	ctx := context.Background()
+	a := e.actor(u, "paid", "sleep 30", "")
+	pricing := `{"pricingInfos":[{"pricingModel":"PAY_PER_EVENT","pricingPerEvent":{"actorChargeEvents":{"page":{"eventPriceUsd":0.25,"eventTitle":"Page"}}}}]}`
+	a, err := e.p.Actors.Update(ctx, a, []byte(pricing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	max := 1.0
+	r := e.running(u, e.start(u, a, platform.StartOptions{MaxTotalChargeUsd: &max}).ID)
+	tests := []struct {
+		body    string
+		want    float64 // page events counted after the call
+		errType string
+	}{
+		{`{"eventName":"page","count":3}`, 3, ""},
+		{`{"eventName":"page","count":5}`, 4, ""}, // only one more fits in 1 USD
+		{`{"eventName":"page"}`, 4, "max-total-charge-exceeded"},
+		{`{"count":1}`, 4, "invalid-value"},
+	}
+	for _, tt := range tests {
+		err := e.p.Runs.Charge(ctx, r, []byte(tt.body))
+		if actord.ErrorType(err) != tt.errType {
+			t.Fatalf("charge %s: %v, want %q", tt.body, err, tt.errType)
+		}
+		got, _ := e.p.Runs.Get(ctx, u, r.ID)
+		if got.ChargedEventCounts["page"] != tt.want {
+			t.Fatalf("after %s: %v page events, want %v", tt.body, got.ChargedEventCounts["page"], tt.want)
+		}
+	}
+	e.p.Runs.Abort(ctx, r, false)
+}
