@@ -58,6 +58,7 @@ await Actor.exit();
 
 await Actor.init();
 const { targetMb = 1024, chunkMb = 16 } = (await Actor.getInput()) ?? {};
+console.log(\`allocating \${targetMb} MB\`);
 const chunks = [];
 for (let mb = chunkMb; mb <= targetMb; mb += chunkMb) {
     chunks.push(Buffer.alloc(chunkMb * 1024 * 1024, (mb % 255) + 1));
@@ -334,6 +335,8 @@ describe('actors, builds and runs on one server', () => {
             t.skip(note);
             return;
         }
+        assert.ok(String(log).includes('allocating 1024 MB'), `the actor got as far as allocating; ${await describeRun(client, run)}`);
+        console.log(`memory-limited run: ${run.status}, exitCode ${run.exitCode}, statusMessage ${JSON.stringify(run.statusMessage)}`);
         if (run.status === 'SUCCEEDED' || !(run.status === 'FAILED' || /memory/i.test(run.statusMessage ?? ''))) {
             assert.fail(`a 256 MB run allocated 1 GB and was not stopped for memory; ${await describeRun(client, run)}`);
         }

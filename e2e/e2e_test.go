@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/actord/actord/platform"
 )
 
 // binary is the actord binary built once for the package's tests.
@@ -50,7 +52,9 @@ const adminToken = "e2e-admin-token-0123456789"
 func startServer(t *testing.T, dataDir string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "ACTORD_ADMIN_TOKEN="+adminToken)
+	// Builds share one dependency cache across the suite's servers.
+	cmd.Env = append(os.Environ(), "ACTORD_ADMIN_TOKEN="+adminToken,
+		"ACTORD_BUILD_CACHE_DIR="+filepath.Join(os.TempDir(), "actord-e2e-build-cache"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +84,11 @@ func startServer(t *testing.T, dataDir string) *server {
 		cmd.Process.Kill()
 		t.Fatal("actord did not start listening in 20 s")
 	}
-	t.Cleanup(func() { s.kill() })
+	t.Cleanup(func() {
+		s.kill()
+		// Builds and run dirs may live outside the data dir.
+		os.RemoveAll(platform.WorkDirFor(dataDir))
+	})
 	return s
 }
 

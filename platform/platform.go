@@ -2,6 +2,8 @@ package platform
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,12 +17,15 @@ import (
 
 // Config configures the whole platform.
 type Config struct {
-	// DataDir holds builds, run directories and logs (the database is
-	// the store's business). Runs never see it where the runner can hide
-	// it.
+	// DataDir holds logs (the database is the store's business). Runs
+	// never see it where the runner can hide it.
 	DataDir string
+	// WorkDir holds build directories and run working directories ("":
+	// see WorkDirFor). Runs may execute as an unprivileged user, who must
+	// be able to pass through every folder above it.
+	WorkDir string
 	// CacheDir holds installed dependencies shared by builds ("" means
-	// DataDir/cache).
+	// WorkDir/cache).
 	CacheDir string
 	// APIURL is the origin runs reach the API at; PublicURL the one links
 	// are built from.
@@ -45,32 +50,40 @@ type Platform struct {
 	Builds   *Builds
 	Runs     *Runs
 	Logs     *Logs
+	// WorkDir is where builds and runs live.
+	WorkDir string
 }
 
 // New wires the services over a store and a runner.
 func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger, now func() time.Time) (*Platform, error) {
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = WorkDirFor(cfg.DataDir)
+	}
 	if cfg.CacheDir == "" {
-		cfg.CacheDir = filepath.Join(cfg.DataDir, "cache")
+		cfg.CacheDir = filepath.Join(cfg.WorkDir, "cache")
 	}
 	// Runs execute as an unprivileged user: it must be able to pass
-	// through the data dir to its build (but not list it).
-	if err := os.Chmod(cfg.DataDir, 0o711); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	// through the work dir to its build (but not list it).
+	if err := os.MkdirAll(cfg.WorkDir, 0o711); err != nil {
+		return nil, fmt.Errorf("work dir: %w", err)
+	}
+	if err := os.Chmod(cfg.WorkDir, 0o711); err != nil {
+		return nil, fmt.Errorf("work dir: %w", err)
 	}
 	logs, err := NewLogs(filepath.Join(cfg.DataDir, "logs"), now)
 	if err != nil {
 		return nil, err
 	}
-	p := &Platform{Users: NewUsers(store, now), Storages: NewStorages(store, now), Actors: NewActors(store, now), Logs: logs}
+	p := &Platform{Users: NewUsers(store, now), Storages: NewStorages(store, now), Actors: NewActors(store, now), Logs: logs, WorkDir: cfg.WorkDir}
 	p.Builds, err = NewBuilds(BuildConfig{
-		Dir: filepath.Join(cfg.DataDir, "builds"), CacheDir: cfg.CacheDir, Timeout: cfg.BuildTimeout,
+		Dir: filepath.Join(cfg.WorkDir, "builds"), CacheDir: cfg.CacheDir, Timeout: cfg.BuildTimeout,
 		PublicURL: cfg.PublicURL, Env: append([]string{"PATH=" + cfg.Path}, cfg.BuildEnv...),
 	}, store, p.Actors, p.Storages, logs, logger, now)
 	if err != nil {
 		return nil, err
 	}
 	p.Runs, err = NewRuns(RunConfig{
-		Dir: filepath.Join(cfg.DataDir, "runs"), Hide: []string{cfg.DataDir}, Visible: []string{cfg.CacheDir},
+		Dir: filepath.Join(cfg.WorkDir, "runs"), Hide: []string{cfg.DataDir, cfg.WorkDir}, Visible: []string{cfg.CacheDir},
 		MemoryMbytes: cfg.RunMemoryMbytes, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Path: cfg.Path,
 	}, store, p.Actors, p.Builds, p.Storages, p.Users, logs, rn, events.NewHub(logger, now), logger, now)
 	if err != nil {
@@ -91,4 +104,37 @@ func (p *Platform) Recover(ctx context.Context) error {
 func (p *Platform) Close() {
 	p.Builds.Close()
 	p.Runs.Close()
+}
+
+// WorkDirFor is the default work dir of a data dir: DataDir/work, unless
+// the server is root (runs then execute as nobody) and some folder above
+// the data dir is closed to other users (a checkout under /root, a
+// private temp dir); then a folder of the system's temp dir named after
+// the data dir, which nobody can reach.
+func WorkDirFor(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	if os.Geteuid() != 0 || traversable(filepath.Dir(abs)) {
+		return filepath.Join(abs, "work")
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(os.TempDir(), "actord-work-"+hex.EncodeToString(sum[:6]))
+}
+
+// traversable reports whether others may pass through dir and every
+// folder above it.
+func traversable(dir string) bool {
+	for {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
+	}
 }

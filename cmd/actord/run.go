@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"megabytes of memory all runs together may use; runs that do not fit wait in READY (env ACTORD_RUN_MEMORY_MBYTES; default: RAM minus a reserve)")
 	buildCache := serve.Flags().String("build-cache-dir", getenv("ACTORD_BUILD_CACHE_DIR"),
 		"directory of installed dependencies shared by builds (env ACTORD_BUILD_CACHE_DIR; default <data-dir>/cache)")
+	workDir := serve.Flags().String("work-dir", getenv("ACTORD_WORK_DIR"),
+		"directory of build and run directories (env ACTORD_WORK_DIR; default <data-dir>/work, or a folder of the temp dir when runs, as nobody, could not reach that)")
 	serve.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runServe(cmd.Context(), serveConfig{
 			Listen:          *listen,
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			AdminToken:      getenv("ACTORD_ADMIN_TOKEN"),
 			RunMemoryMbytes: *runMemory,
 			BuildCacheDir:   *buildCache,
+			WorkDir:         *workDir,
 			Getenv:          getenv,
 		}, stderr)
 	}
@@ -123,6 +126,7 @@ type serveConfig struct {
 	AdminToken      string
 	RunMemoryMbytes int
 	BuildCacheDir   string
+	WorkDir         string
 	Getenv          func(string) string
 }
 
@@ -170,7 +174,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	addr := ln.Addr().String()
 	public := cmp.Or(cfg.PublicURL, "http://"+addr)
 	p, err := platform.New(platform.Config{
-		DataDir: cfg.DataDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
+		DataDir: cfg.DataDir, WorkDir: cfg.WorkDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
 		RunMemoryMbytes: cfg.RunMemoryMbytes, Path: cfg.Getenv("PATH"), BuildEnv: buildEnv(cfg.Getenv),
 	}, db, process.New(logger, process.Options{}), logger, time.Now)
 	if err != nil {
@@ -180,7 +184,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	if err := p.Recover(ctx); err != nil {
 		return err
 	}
-	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes)
+	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes, "work_dir", p.WorkDir)
 	handler := api.NewServer(api.Config{PublicURL: public}, logger, api.Services{
 		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})

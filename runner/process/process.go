@@ -348,9 +348,16 @@ func (r *Runner) sandbox(spec *runner.Spec) ([]string, error) {
 	}
 	var hide, ro []string
 	for _, p := range spec.Hide {
-		if p, err := realPath(p); err == nil {
-			hide = append(hide, p)
+		p, err := realPath(p)
+		if err != nil {
+			continue
 		}
+		// A path the run's user cannot reach is hidden already (and bwrap,
+		// running as that user, could not mount over it).
+		if r.cred != nil && !othersCanReach(filepath.Dir(p)) {
+			continue
+		}
+		hide = append(hide, p)
 	}
 	for _, p := range spec.ReadOnly {
 		p, err := realPath(p)
@@ -574,5 +581,21 @@ func (p *proc) copyOutput(r io.ReadCloser) {
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
+	}
+}
+
+// othersCanReach reports whether users other than the owner may pass
+// through dir and every folder above it.
+func othersCanReach(dir string) bool {
+	for {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
 	}
 }
