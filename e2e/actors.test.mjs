@@ -267,7 +267,7 @@ describe('actors, builds and runs on one server', () => {
         const { actor } = await kit('e2e-fail');
         const run = await callActor(client, actor.id, {}, { waitSecs: 60 });
         await assertRunStatus(client, run, 'FAILED');
-        assert.equal(run.exitCode, 3, 'exitCode');
+        if (run.exitCode !== 3) assert.fail(`exitCode ${run.exitCode}, expected 3; ${await describeRun(client, run)}`);
         assertDate(run.finishedAt, 'finishedAt');
         const lines = await logLinesWith(client, run.id, 'about to fail');
         assert.equal(lines.length, 1, `"about to fail" appears once in the log:\n${await describeRun(client, run)}`);

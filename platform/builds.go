@@ -173,7 +173,7 @@ func (s *Builds) build(ctx context.Context, b *actord.Build, v *actord.Version, 
 			return err
 		}
 	case actord.SourceTarball:
-		log.Printf("ACTOR: Downloading the source from %s.", v.TarballURL)
+		log.Printf("ACTOR: Downloading the source from %s.", redactURL(v.TarballURL))
 		body, err := s.fetchTarball(ctx, b.UserID, v.TarballURL)
 		if err != nil {
 			return err
@@ -188,7 +188,7 @@ func (s *Builds) build(ctx context.Context, b *actord.Build, v *actord.Version, 
 		if v.SourceType == actord.SourceGist {
 			u = v.GitHubGistURL
 		}
-		log.Printf("ACTOR: Cloning %s.", u)
+		log.Printf("ACTOR: Cloning %s.", redactURL(u))
 		if err := builder.CloneGit(ctx, u, tmp, log); err != nil {
 			return err
 		}
@@ -377,4 +377,20 @@ func (s *Builds) Close() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// redactURL hides credentials and query parameters (signatures, tokens) of
+// a source URL for the build log.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("***")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	return u.String()
 }
