@@ -63,7 +63,14 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 		cfg.CacheDir = filepath.Join(cfg.WorkDir, "cache")
 	}
 	// Runs execute as an unprivileged user: it must be able to pass
-	// through the work dir to its build (but not list it).
+	// through the work dir to its build (but not list it), and through
+	// the data dir when the work dir is inside (what is secret there —
+	// the database, the admin token, logs — is the server's alone).
+	if rel, err := filepath.Rel(cfg.DataDir, cfg.WorkDir); err == nil && filepath.IsLocal(rel) {
+		if err := os.Chmod(cfg.DataDir, 0o711); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o711); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
