@@ -220,9 +220,9 @@ func (s *Runs) runOptions(a *actord.Actor, b *actord.Build, o StartOptions) (act
 	} else if d.Build != "" {
 		opts.Build = d.Build
 	}
-	if opts.MemoryMbytes == 0 {
-		opts.MemoryMbytes = cmpOr(b.Private.DefaultMemoryMbytes, DefaultMemoryMbytes)
-	}
+	// The build's actor.json defaultMemoryMbytes is more specific than
+	// the actor's default run options.
+	opts.MemoryMbytes = cmpOr(b.Private.DefaultMemoryMbytes, cmpOr(opts.MemoryMbytes, DefaultMemoryMbytes))
 	if o.MemoryMbytes != 0 {
 		if err := validMemory(o.MemoryMbytes); err != nil {
 			return opts, err
@@ -718,6 +718,9 @@ func (s *Runs) Abort(ctx context.Context, run *actord.Run, gracefully bool) (*ac
 	run.Status = actord.StatusAborting
 	if err := s.store.RunUpdate(ctx, run); err != nil {
 		return nil, fmt.Errorf("abort run: %w", err)
+	}
+	if gracefully {
+		s.hub.Send(run.ID, "persistState", map[string]any{"isMigrating": false})
 	}
 	s.hub.Send(run.ID, "aborting", map[string]any{})
 	if proc != nil {

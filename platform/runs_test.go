@@ -448,3 +448,39 @@ func TestChargeRespectsMaxTotal(t *testing.T) {
 	}
 	e.p.Runs.Abort(ctx, r, false)
 }
+
+func TestDatasetSchemaAndMemoryFromBuild(t *testing.T) {
+	e := newEnv(t, 4096)
+	u := e.user("alice")
+	ctx := context.Background()
+	a := e.actor(u, "typed", "exit 0", "")
+	b, err := e.p.Builds.Find(ctx, a, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Private.DatasetSchema = []byte(`{"actorSpecification":1,"fields":{"type":"object","properties":{"price":{"type":"number"}},"required":["price"]}}`)
+	b.Private.MinMemoryMbytes, b.Private.MaxMemoryMbytes, b.Private.DefaultMemoryMbytes = 256, 512, 512
+	if err := e.db.BuildUpdate(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	memory := []struct{ asked, want int }{{0, 512}, {128, 256}, {1024, 512}, {256, 256}}
+	for _, m := range memory {
+		r := e.start(u, a, platform.StartOptions{MemoryMbytes: m.asked})
+		if r.Options.MemoryMbytes != m.want {
+			t.Fatalf("memory %d: run got %d, want %d (actor.json bounds 256-512, default 512)", m.asked, r.Options.MemoryMbytes, m.want)
+		}
+		e.wait(u, r.ID)
+	}
+	if _, err := e.p.Runs.Start(ctx, u, a, platform.StartOptions{MemoryMbytes: 300}); actord.ErrorType(err) != actord.ErrInvalidValue {
+		t.Fatalf("memory 300 (not a power of 2): %v", err)
+	}
+	r := e.start(u, a, platform.StartOptions{})
+	ds, _ := e.db.StorageGet(ctx, actord.KindDataset, r.DefaultDatasetID)
+	if _, err := e.p.Storages.PushItems(ctx, ds, []byte(`[{"price":1},{"price":"free"}]`)); actord.ErrorType(err) != "schema-validation-error" {
+		t.Fatalf("invalid item: %v", err)
+	}
+	if n, err := e.p.Storages.PushItems(ctx, ds, []byte(`[{"price":1},{"price":2.5}]`)); err != nil || n != 2 {
+		t.Fatalf("valid items: %d %v", n, err)
+	}
+	e.wait(u, r.ID)
+}
