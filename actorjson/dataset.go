@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/actord/actord"
+	"github.com/actord/actord/jsonitem"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -32,7 +33,7 @@ func CompileDatasetSchema(raw []byte) (*DatasetValidator, error) {
 		return nil, nil
 	case '{':
 	default:
-		return nil, fmt.Errorf("dataset schema: fields is %s: %w", kindName(fields.Kind()), errNotObject)
+		return nil, fmt.Errorf("dataset schema: fields is %s: %w", jsonitem.KindName(fields.Kind()), errNotObject)
 	}
 	s, err := compileSchema(fields)
 	if err != nil {

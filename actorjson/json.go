@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/actord/actord/jsonitem"
 )
 
 // decoderOptions accept duplicate member names, as JavaScript's JSON.parse
@@ -55,7 +57,7 @@ func parseObject(raw []byte) (object, error) {
 		if err := expectEOF(dec); err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("value is %s: %w", kindName(k), errNotObject)
+		return nil, fmt.Errorf("value is %s: %w", jsonitem.KindName(k), errNotObject)
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, syntaxError(err)
@@ -205,22 +207,4 @@ func syntaxError(err error) error {
 		err = io.ErrUnexpectedEOF
 	}
 	return fmt.Errorf("invalid JSON: %w", err)
-}
-
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case 'n':
-		return "null"
-	case 'f', 't':
-		return "a boolean"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case '[':
-		return "an array"
-	case '{':
-		return "an object"
-	}
-	return "not valid JSON"
 }

@@ -22,6 +22,7 @@ import (
 	"strconv"
 
 	"github.com/actord/actord"
+	"github.com/actord/actord/jsonitem"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -171,7 +172,7 @@ func (m *Manifest) readFields(obj object) error {
 		}
 		s, ok := stringValue(v)
 		if !ok {
-			return fmt.Errorf("%q is %s, want a string", f.name, kindName(v.Kind()))
+			return fmt.Errorf("%q is %s, want a string", f.name, jsonitem.KindName(v.Kind()))
 		}
 		*f.dst = s
 	}
@@ -190,7 +191,7 @@ func (m *Manifest) readFields(obj object) error {
 			case '0', 't', 'f':
 				value = string(v.value) // written unquoted: use the literal
 			default:
-				return fmt.Errorf("environmentVariables: %q is %s, want a string", v.name, kindName(v.value.Kind()))
+				return fmt.Errorf("environmentVariables: %q is %s, want a string", v.name, jsonitem.KindName(v.value.Kind()))
 			}
 			if i, ok := index[v.name]; ok { // duplicate: first position, last value
 				m.EnvironmentVariables[i].Value = value
@@ -254,7 +255,7 @@ func intValue(v jsontext.Value) (int, bool) {
 func actorPath(v jsontext.Value, what string) (string, error) {
 	s, ok := stringValue(v)
 	if !ok || s == "" {
-		return "", fmt.Errorf("%s: %s is %s, want a path", actorJSONPath, what, kindName(v.Kind()))
+		return "", fmt.Errorf("%s: %s is %s, want a path", actorJSONPath, what, jsonitem.KindName(v.Kind()))
 	}
 	s = filepath.ToSlash(s)
 	if path.IsAbs(s) {
@@ -290,7 +291,7 @@ func resolveObject(root *os.Root, v jsontext.Value, what string) (json.RawMessag
 		}
 		return json.RawMessage(b), nil
 	}
-	return nil, fmt.Errorf("%s: %s is %s, want a path or an object", actorJSONPath, what, kindName(v.Kind()))
+	return nil, fmt.Errorf("%s: %s is %s, want a path or an object", actorJSONPath, what, jsonitem.KindName(v.Kind()))
 }
 
 // firstObject reads the first of paths that exists, which must hold a JSON

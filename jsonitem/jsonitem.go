@@ -52,7 +52,7 @@ func SplitItems(body []byte) ([][]byte, error) {
 					_, err := dec.ReadToken()
 					return nil, syntaxError(err)
 				}
-				return nil, fmt.Errorf("item at index %d is %s: %w", i, kindName(k), ErrNotObject)
+				return nil, fmt.Errorf("item at index %d is %s: %w", i, KindName(k), ErrNotObject)
 			}
 			v, err := dec.ReadValue()
 			if err != nil {
@@ -71,7 +71,7 @@ func SplitItems(body []byte) ([][]byte, error) {
 		_, err := dec.ReadToken()
 		return nil, syntaxError(err)
 	default:
-		return nil, fmt.Errorf("body is %s: %w", kindName(dec.PeekKind()), ErrNotObject)
+		return nil, fmt.Errorf("body is %s: %w", KindName(dec.PeekKind()), ErrNotObject)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, syntaxError(fmt.Errorf("unexpected data after the top-level value"))
@@ -130,7 +130,8 @@ func syntaxError(err error) error {
 	return &SyntaxError{Err: err}
 }
 
-func kindName(k jsontext.Kind) string {
+// KindName names a JSON value kind for error messages ("an object").
+func KindName(k jsontext.Kind) string {
 	switch k {
 	case 'n':
 		return "null"

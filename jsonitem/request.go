@@ -35,7 +35,7 @@ func ParseRequest(raw []byte) (*Request, error) {
 			_, err := dec.ReadToken()
 			return nil, syntaxError(err)
 		}
-		return nil, fmt.Errorf("request is %s: %w", kindName(k), ErrNotObject)
+		return nil, fmt.Errorf("request is %s: %w", KindName(k), ErrNotObject)
 	}
 	v, err := dec.ReadValue()
 	if err != nil {

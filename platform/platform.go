@@ -123,25 +123,9 @@ func WorkDirFor(dataDir string) string {
 	if err != nil {
 		abs = dataDir
 	}
-	if os.Geteuid() != 0 || traversable(filepath.Dir(abs)) {
+	if os.Geteuid() != 0 || runner.OthersCanReach(filepath.Dir(abs)) {
 		return filepath.Join(abs, "work")
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return filepath.Join(os.TempDir(), "actord-work-"+hex.EncodeToString(sum[:6]))
-}
-
-// traversable reports whether others may pass through dir and every
-// folder above it.
-func traversable(dir string) bool {
-	for {
-		fi, err := os.Stat(dir)
-		if err != nil || fi.Mode().Perm()&0o001 == 0 {
-			return false
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return true
-		}
-		dir = parent
-	}
 }

@@ -10,6 +10,8 @@ package runner
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -117,4 +119,21 @@ func (t *timestamped) WriteLine(line []byte) error {
 	t.buf = append(t.buf, '\n')
 	_, err := t.w.Write(t.buf)
 	return err
+}
+
+// OthersCanReach reports whether users other than a folder's owner may
+// pass through dir and every folder above it: whether a run executing as
+// another user can reach what is inside.
+func OthersCanReach(dir string) bool {
+	for {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
+	}
 }

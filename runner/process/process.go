@@ -354,7 +354,7 @@ func (r *Runner) sandbox(spec *runner.Spec) ([]string, error) {
 		}
 		// A path the run's user cannot reach is hidden already (and bwrap,
 		// running as that user, could not mount over it).
-		if r.cred != nil && !othersCanReach(filepath.Dir(p)) {
+		if r.cred != nil && !runner.OthersCanReach(filepath.Dir(p)) {
 			continue
 		}
 		hide = append(hide, p)
@@ -581,21 +581,5 @@ func (p *proc) copyOutput(r io.ReadCloser) {
 		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
-	}
-}
-
-// othersCanReach reports whether users other than the owner may pass
-// through dir and every folder above it.
-func othersCanReach(dir string) bool {
-	for {
-		fi, err := os.Stat(dir)
-		if err != nil || fi.Mode().Perm()&0o001 == 0 {
-			return false
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return true
-		}
-		dir = parent
 	}
 }
