@@ -17,6 +17,16 @@ func (s *Server) actor(r *http.Request) (*actord.Actor, error) {
 	return s.actors.Resolve(r.Context(), u, r.PathValue("actorId"))
 }
 
+// actorRef is actor without the versions (and their source files), for
+// routes that need only the actor's identity, options and tags.
+func (s *Server) actorRef(r *http.Request) (*actord.Actor, error) {
+	u, err := requireCaller(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.actors.ResolveRef(r.Context(), u, r.PathValue("actorId"))
+}
+
 func (s *Server) handleActorList() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u, err := requireCaller(r)
@@ -106,7 +116,7 @@ func (s *Server) handleActorUpdate() handlerFunc {
 
 func (s *Server) handleActorDelete() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
+		a, err := s.actorRef(r)
 		if err != nil {
 			return err
 		}

@@ -66,7 +66,7 @@ func (s *Server) handleBuildList(actor bool) handlerFunc {
 		}
 		p := &storage.ListParams{UserID: u.ID}
 		if actor {
-			a, err := s.actor(r)
+			a, err := s.actorRef(r)
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (s *Server) handleBuildGet() handlerFunc {
 // handleBuildDefault returns the build the actor's default run options name.
 func (s *Server) handleBuildDefault() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
+		a, err := s.actorRef(r)
 		if err != nil {
 			return err
 		}

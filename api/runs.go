@@ -74,7 +74,7 @@ func startOptions(r *http.Request) (platform.StartOptions, *query, error) {
 
 func (s *Server) handleRunStart() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
+		a, err := s.actorRef(r)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Server) handleRunList(actor bool) handlerFunc {
 		}
 		p := &storage.ListParams{UserID: u.ID}
 		if actor {
-			a, err := s.actor(r)
+			a, err := s.actorRef(r)
 			if err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func (s *Server) handleRunGet() handlerFunc {
 // (with the status the query asks for).
 func (s *Server) handleActorRunRoute() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
+		a, err := s.actorRef(r)
 		if err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (s *Server) handleRunMetamorph() handlerFunc {
 		if target == "" {
 			return actord.Errorf(actord.ErrParameterRequired, "The \"targetActorId\" parameter is required.")
 		}
-		a, err := s.actors.Resolve(r.Context(), caller(r), target)
+		a, err := s.actors.ResolveRef(r.Context(), caller(r), target)
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func (s *Server) handleRunResurrect() handlerFunc {
 		if err != nil {
 			return err
 		}
-		a, err := s.actors.Resolve(r.Context(), caller(r), run.ActID)
+		a, err := s.actors.ResolveRef(r.Context(), caller(r), run.ActID)
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,16 @@ var (
 // Resolve finds the actor a path segment names (ID, "username~name",
 // "~name" or the caller's bare name) and checks that the caller owns it.
 func (s *Actors) Resolve(ctx context.Context, caller *actord.User, segment string) (*actord.Actor, error) {
+	return s.resolve(ctx, caller, segment, true)
+}
+
+// ResolveRef is Resolve without the actor's versions: what starting a run
+// or listing its builds and runs needs.
+func (s *Actors) ResolveRef(ctx context.Context, caller *actord.User, segment string) (*actord.Actor, error) {
+	return s.resolve(ctx, caller, segment, false)
+}
+
+func (s *Actors) resolve(ctx context.Context, caller *actord.User, segment string, versions bool) (*actord.Actor, error) {
 	notFound := actord.NotFound("Actor")
 	if caller == nil {
 		return nil, actord.Errorf(actord.ErrTokenNotProvided, "Authentication token was not provided")
@@ -54,11 +64,11 @@ func (s *Actors) Resolve(ctx context.Context, caller *actord.User, segment strin
 		if ref.Username != "" && ref.Username != "me" && ref.Username != caller.Username {
 			return nil, notFound
 		}
-		a, err = s.store.ActorGetByName(ctx, ownerID, ref.Name)
+		a, err = s.store.ActorGetByName(ctx, ownerID, ref.Name, versions)
 	default:
-		a, err = s.store.ActorGet(ctx, ref.ID)
+		a, err = s.store.ActorGet(ctx, ref.ID, versions)
 		if errors.Is(err, storage.ErrNotFound) {
-			a, err = s.store.ActorGetByName(ctx, caller.ID, ref.ID)
+			a, err = s.store.ActorGetByName(ctx, caller.ID, ref.ID, versions)
 		}
 	}
 	if errors.Is(err, storage.ErrNotFound) {
@@ -257,30 +267,19 @@ func (s *Actors) DeleteEnvVar(ctx context.Context, a *actord.Actor, number, name
 
 // TagBuild points the actor's tag at a finished build.
 func (s *Actors) TagBuild(ctx context.Context, actID, tag string, b *actord.Build) error {
-	a, err := s.store.ActorGet(ctx, actID)
+	err := s.store.ActorTagBuild(ctx, actID, tag, actord.TaggedBuild{BuildID: b.ID, BuildNumber: b.BuildNumber, FinishedAt: b.FinishedAt})
 	if err != nil {
 		return fmt.Errorf("tag build: %w", err)
 	}
-	if a.TaggedBuilds == nil {
-		a.TaggedBuilds = map[string]actord.TaggedBuild{}
-	}
-	a.TaggedBuilds[tag] = actord.TaggedBuild{BuildID: b.ID, BuildNumber: b.BuildNumber, FinishedAt: b.FinishedAt}
-	return s.save(ctx, a)
+	return nil
 }
 
-// CountJob bumps the actor's build or run counter.
-func (s *Actors) CountJob(ctx context.Context, actID string, run bool, at time.Time) {
-	a, err := s.store.ActorGet(ctx, actID)
-	if err != nil {
-		return
+// CountJob counts a build, or a run started at at, of the actor.
+func (s *Actors) CountJob(ctx context.Context, actID string, run bool, at time.Time) error {
+	if err := s.store.ActorCountJob(ctx, actID, run, at); err != nil {
+		return fmt.Errorf("count job of actor %s: %w", actID, err)
 	}
-	if run {
-		a.Stats.TotalRuns++
-		a.Stats.LastRunStartedAt = actord.AtPtr(at)
-	} else {
-		a.Stats.TotalBuilds++
-	}
-	s.save(ctx, a)
+	return nil
 }
 
 func (s *Actors) save(ctx context.Context, a *actord.Actor) error {

@@ -96,7 +96,9 @@ func (s *Builds) Start(ctx context.Context, a *actord.Actor, version, tag string
 	if err := s.store.BuildInsert(ctx, b); err != nil {
 		return nil, fmt.Errorf("create build: %w", err)
 	}
-	s.actors.CountJob(ctx, a.ID, false, now)
+	if err := s.actors.CountJob(ctx, a.ID, false, now); err != nil {
+		s.logger.Error("count build", "err", err)
+	}
 	log, err := s.logs.Open(b.ID)
 	if err != nil {
 		return nil, err

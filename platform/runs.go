@@ -160,22 +160,14 @@ func (s *Runs) Start(ctx context.Context, caller *actord.User, a *actord.Actor, 
 		n := int64(len(o.Input))
 		run.Stats.InputBodyLen = &n
 	}
-	if err := s.createStorages(ctx, caller, run, b); err != nil {
-		return nil, err
-	}
+	storages := s.defaultStorages(caller, run, b)
+	var rec *actord.Record
 	if input != nil {
-		kv, err := s.store.StorageGet(ctx, actord.KindKeyValueStore, run.DefaultKeyValueStoreID)
-		if err != nil {
-			return nil, fmt.Errorf("start run: %w", err)
-		}
-		if err := s.storages.PutRecord(ctx, kv, &actord.Record{Key: "INPUT", ContentType: contentType, Value: input}); err != nil {
-			return nil, fmt.Errorf("store run input: %w", err)
-		}
+		rec = &actord.Record{StoreID: run.DefaultKeyValueStoreID, Key: "INPUT", ContentType: contentType, Value: input}
 	}
-	if err := s.store.RunInsert(ctx, run); err != nil {
+	if err := s.store.RunCreate(ctx, run, storages, rec); err != nil {
 		return nil, fmt.Errorf("create run: %w", err)
 	}
-	s.actors.CountJob(ctx, a.ID, true, now)
 	s.logger.Info("run created", "run_id", run.ID, "actor_id", a.ID, "build", b.BuildNumber, "memory_mb", opts.MemoryMbytes)
 	s.enqueue(run)
 	return run, nil
@@ -257,28 +249,31 @@ func (s *Runs) runOptions(a *actord.Actor, b *actord.Build, o StartOptions) (act
 	return opts, nil
 }
 
-func (s *Runs) createStorages(ctx context.Context, owner *actord.User, run *actord.Run, b *actord.Build) error {
+// defaultStorages makes the run's unnamed dataset (with the build's
+// dataset schema), key-value store and request queue.
+func (s *Runs) defaultStorages(owner *actord.User, run *actord.Run, b *actord.Build) []*actord.Storage {
 	now := s.now()
-	ids := map[actord.StorageKind]*string{
-		actord.KindDataset: &run.DefaultDatasetID, actord.KindKeyValueStore: &run.DefaultKeyValueStoreID, actord.KindRequestQueue: &run.DefaultRequestQueueID,
-	}
+	var out []*actord.Storage
 	for _, kind := range []actord.StorageKind{actord.KindDataset, actord.KindKeyValueStore, actord.KindRequestQueue} {
 		st := &actord.Storage{ID: actord.NewID(), Kind: kind, UserID: owner.ID, GeneralAccess: actord.AccessFollowUserSetting,
 			ActID: run.ActID, ActRunID: run.ID, CreatedAt: now, ModifiedAt: now, AccessedAt: now}
-		if kind == actord.KindDataset {
+		switch kind {
+		case actord.KindDataset:
 			st.Schema = b.Private.DatasetSchema
+			run.DefaultDatasetID = st.ID
+		case actord.KindKeyValueStore:
+			run.DefaultKeyValueStoreID = st.ID
+		case actord.KindRequestQueue:
+			run.DefaultRequestQueueID = st.ID
 		}
-		if err := s.store.StorageInsert(ctx, st); err != nil {
-			return fmt.Errorf("create run storages: %w", err)
-		}
-		*ids[kind] = st.ID
+		out = append(out, st)
 	}
 	run.StorageIDs = actord.RunStorageIDs{
 		Datasets:       map[string]string{"default": run.DefaultDatasetID},
 		KeyValueStores: map[string]string{"default": run.DefaultKeyValueStoreID},
 		RequestQueues:  map[string]string{"default": run.DefaultRequestQueueID},
 	}
-	return nil
+	return out
 }
 
 // enqueue puts a READY run in its user's queue and starts what fits.
@@ -492,9 +487,6 @@ func (s *Runs) runOnce(ctx context.Context, run *actord.Run, ar *activeRun, log 
 		run.Stats.CPUAvgUsage, run.Stats.CPUMaxUsage = st.CPUAvgUsage, st.CPUMaxUsage
 	}
 	s.hub.Unregister(run.ID)
-	if err := s.store.RunTokensDelete(context.WithoutCancel(ctx), run.ID); err != nil {
-		s.logger.Error("delete run token", "run_id", run.ID, "err", err)
-	}
 	why := ""
 	if res.OutOfMemory {
 		why = fmt.Sprintf("The Actor ran out of memory (limit %d MB) and was stopped.", run.Options.MemoryMbytes)
@@ -636,10 +628,9 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 	if log != nil {
 		log.Printf("ACTOR: The run ended: %s (exit code %d).", status, res.ExitCode)
 	}
-	if err := s.store.RunUpdate(context.WithoutCancel(ctx), run); err != nil {
+	if err := s.store.RunFinish(context.WithoutCancel(ctx), run); err != nil {
 		s.logger.Error("store run end", "run_id", run.ID, "err", err)
 	}
-	s.store.RunTokensDelete(context.WithoutCancel(ctx), run.ID)
 	s.mu.Lock()
 	delete(s.active, run.ID)
 	s.used -= ar.memory

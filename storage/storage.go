@@ -89,11 +89,19 @@ type Store interface {
 	// ActorInsert fails with ErrConflict when the owner has an actor of
 	// that name.
 	ActorInsert(ctx context.Context, a *actord.Actor) error
-	ActorGet(ctx context.Context, id string) (*actord.Actor, error)
-	ActorGetByName(ctx context.Context, userID, name string) (*actord.Actor, error)
+	// ActorGet and ActorGetByName read an actor; without versions its
+	// Versions are nil (a run start needs none of their source files).
+	ActorGet(ctx context.Context, id string, versions bool) (*actord.Actor, error)
+	ActorGetByName(ctx context.Context, userID, name string, versions bool) (*actord.Actor, error)
+	// ActorList lists actors without their versions.
 	ActorList(ctx context.Context, p *ListParams) ([]*actord.Actor, int64, error)
-	// ActorUpdate replaces the stored actor (ErrConflict on a name clash).
+	// ActorUpdate replaces what clients edit of an actor (ErrConflict on
+	// a name clash): not its tagged builds or counters, which change only
+	// through ActorTagBuild and ActorCountJob, atomically.
 	ActorUpdate(ctx context.Context, a *actord.Actor) error
+	ActorTagBuild(ctx context.Context, id, tag string, tb actord.TaggedBuild) error
+	// ActorCountJob counts one more build, or run started at at.
+	ActorCountJob(ctx context.Context, id string, run bool, at time.Time) error
 	ActorDelete(ctx context.Context, id string) error
 
 	// BuildInsert stores a new build and gives it the next build number
@@ -104,6 +112,11 @@ type Store interface {
 	BuildUpdate(ctx context.Context, b *actord.Build) error
 
 	RunInsert(ctx context.Context, r *actord.Run) error
+	// RunCreate stores a new run with its default storages and input
+	// record (nil: none), and counts it on its actor, in one transaction.
+	RunCreate(ctx context.Context, r *actord.Run, storages []*actord.Storage, input *actord.Record) error
+	// RunFinish stores a run's end and deletes its tokens, atomically.
+	RunFinish(ctx context.Context, r *actord.Run) error
 	RunGet(ctx context.Context, id string) (*actord.Run, error)
 	RunList(ctx context.Context, p *ListParams) ([]*actord.Run, int64, error)
 	RunUpdate(ctx context.Context, r *actord.Run) error

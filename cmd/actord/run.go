@@ -49,7 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"directory of installed dependencies shared by builds (env ACTORD_BUILD_CACHE_DIR; default <data-dir>/cache)")
 	workDir := serve.Flags().String("work-dir", getenv("ACTORD_WORK_DIR"),
 		"directory of build and run directories (env ACTORD_WORK_DIR; default <data-dir>/work, or a folder of the temp dir when runs, as nobody, could not reach that)")
+	isolation := serve.Flags().String("isolation", cmp.Or(getenv("ACTORD_ISOLATION"), process.IsolationAuto),
+		"sandbox runs with bubblewrap when it is installed (auto) or never (off) (env ACTORD_ISOLATION)")
 	serve.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *isolation != process.IsolationAuto && *isolation != process.IsolationOff {
+			return fmt.Errorf("--isolation must be %s or %s", process.IsolationAuto, process.IsolationOff)
+		}
 		return runServe(cmd.Context(), serveConfig{
 			Listen:          *listen,
 			DataDir:         *dataDir,
@@ -59,6 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			RunMemoryMbytes: *runMemory,
 			BuildCacheDir:   *buildCache,
 			WorkDir:         *workDir,
+			Isolation:       *isolation,
 			Getenv:          getenv,
 		}, stderr)
 	}
@@ -127,6 +133,7 @@ type serveConfig struct {
 	RunMemoryMbytes int
 	BuildCacheDir   string
 	WorkDir         string
+	Isolation       string
 	Getenv          func(string) string
 }
 
@@ -176,7 +183,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	p, err := platform.New(platform.Config{
 		DataDir: cfg.DataDir, WorkDir: cfg.WorkDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
 		RunMemoryMbytes: cfg.RunMemoryMbytes, Path: cfg.Getenv("PATH"), BuildEnv: buildEnv(cfg.Getenv),
-	}, db, process.New(logger, process.Options{}), logger, time.Now)
+	}, db, process.New(logger, process.Options{Isolation: cfg.Isolation}), logger, time.Now)
 	if err != nil {
 		return err
 	}

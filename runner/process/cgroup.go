@@ -148,11 +148,15 @@ func (c *cgroup) cpuSeconds() (float64, bool) {
 // remove deletes the group once its processes are gone (the kernel may
 // take a moment to release them after they are reaped).
 func (c *cgroup) remove() {
-	for i := 0; i < 50; i++ {
+	// The kernel may hold an emptied group for a moment after its last
+	// process exits: retry with a backoff from 1 ms, for about 1.5 s.
+	delay := time.Millisecond
+	for i := 0; i < 40; i++ {
 		if err := os.Remove(c.dir); err == nil || os.IsNotExist(err) {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(delay)
+		delay = min(2*delay, 50*time.Millisecond)
 	}
 }
 

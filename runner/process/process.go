@@ -545,7 +545,9 @@ func (p *proc) wait() {
 	if ps := p.cmd.ProcessState; !ok && ps != nil {
 		cpu = (ps.UserTime() + ps.SystemTime()).Seconds()
 	}
-	p.removeCgroups()
+	// The groups are empty and read: removing them (which may need
+	// retries) need not hold up the result.
+	go p.removeCgroups()
 	p.mu.Lock()
 	r.TimedOut, r.Aborted = p.timedOut, p.aborted
 	p.result = r

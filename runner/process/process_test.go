@@ -490,8 +490,17 @@ func TestCgroupsHoldTheRun(t *testing.T) {
 	}
 	p.Abort(time.Second)
 	p.Wait()
-	if _, err := os.Stat(pr.mem.dir); !os.IsNotExist(err) {
-		t.Errorf("cgroup %s left: %v", pr.mem.dir, err)
+	// The groups go right after the run's result (off its path).
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, err := os.Stat(pr.mem.dir)
+		if os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cgroup %s left: %v", pr.mem.dir, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

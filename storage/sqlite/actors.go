@@ -24,28 +24,61 @@ func (db *DB) RunTokensDelete(ctx context.Context, runID string) error {
 	return interpretError(err)
 }
 
-func (db *DB) ActorInsert(ctx context.Context, a *actord.Actor) error {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("encode actor: %w", err)
+// actorRow splits an actor into its columns.
+func actorRow(a *actord.Actor) (data, versions, tagged []byte, err error) {
+	rest := *a
+	rest.Versions, rest.TaggedBuilds, rest.Stats = nil, nil, actord.ActorStats{}
+	if data, err = json.Marshal(&rest); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode actor: %w", err)
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data) VALUES (?, ?, ?, ?, ?)`,
-		a.ID, a.UserID, a.Name, ms(a.CreatedAt.Time), data)
+	vs := a.Versions
+	if vs == nil {
+		vs = []*actord.Version{}
+	}
+	if versions, err = json.Marshal(vs); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode actor versions: %w", err)
+	}
+	tb := a.TaggedBuilds
+	if tb == nil {
+		tb = map[string]actord.TaggedBuild{}
+	}
+	if tagged, err = json.Marshal(tb); err != nil {
+		return nil, nil, nil, fmt.Errorf("encode tagged builds: %w", err)
+	}
+	return data, versions, tagged, nil
+}
+
+func (db *DB) ActorInsert(ctx context.Context, a *actord.Actor) error {
+	data, versions, tagged, err := actorRow(a)
+	if err != nil {
+		return err
+	}
+	_, err = db.w.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data, versions, tagged) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.UserID, a.Name, ms(a.CreatedAt.Time), data, versions, tagged)
 	return interpretError(err)
 }
 
-func (db *DB) ActorGet(ctx context.Context, id string) (*actord.Actor, error) {
-	return scanActor(db.r.QueryRowContext(ctx, `SELECT data FROM actors WHERE id = ?`, id))
+// actorColumns reads an actor without (or, with versions, with) its versions.
+func actorColumns(versions bool) string {
+	cols := `data, tagged, total_builds, total_runs, last_run_at`
+	if versions {
+		cols += `, versions`
+	}
+	return cols
 }
 
-func (db *DB) ActorGetByName(ctx context.Context, userID, name string) (*actord.Actor, error) {
-	return scanActor(db.r.QueryRowContext(ctx, `SELECT data FROM actors WHERE user_id = ? AND name = ?`, userID, name))
+func (db *DB) ActorGet(ctx context.Context, id string, versions bool) (*actord.Actor, error) {
+	return scanActor(db.r.QueryRowContext(ctx, `SELECT `+actorColumns(versions)+` FROM actors WHERE id = ?`, id), versions)
+}
+
+func (db *DB) ActorGetByName(ctx context.Context, userID, name string, versions bool) (*actord.Actor, error) {
+	return scanActor(db.r.QueryRowContext(ctx, `SELECT `+actorColumns(versions)+` FROM actors WHERE user_id = ? AND name = ?`, userID, name), versions)
 }
 
 func (db *DB) ActorList(ctx context.Context, p *storage.ListParams) ([]*actord.Actor, int64, error) {
 	var out []*actord.Actor
-	total, err := db.list(ctx, "actors", "data", p, func(rows *sql.Rows) error {
-		a, err := scanActor(rows)
+	total, err := db.list(ctx, "actors", actorColumns(false), p, func(rows *sql.Rows) error {
+		a, err := scanActor(rows, false)
 		if err == nil {
 			out = append(out, a)
 		}
@@ -55,25 +88,70 @@ func (db *DB) ActorList(ctx context.Context, p *storage.ListParams) ([]*actord.A
 }
 
 func (db *DB) ActorUpdate(ctx context.Context, a *actord.Actor) error {
-	data, err := json.Marshal(a)
+	data, versions, _, err := actorRow(a)
 	if err != nil {
-		return fmt.Errorf("encode actor: %w", err)
+		return err
 	}
-	return db.updateOne(ctx, `UPDATE actors SET name = ?, data = ? WHERE id = ?`, a.Name, data, a.ID)
+	return db.updateOne(ctx, `UPDATE actors SET name = ?, data = ?, versions = ? WHERE id = ?`, a.Name, data, versions, a.ID)
+}
+
+func (db *DB) ActorTagBuild(ctx context.Context, id, tag string, tb actord.TaggedBuild) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var raw []byte
+		if err := tx.QueryRowContext(ctx, `SELECT tagged FROM actors WHERE id = ?`, id).Scan(&raw); err != nil {
+			return err
+		}
+		tagged := map[string]actord.TaggedBuild{}
+		if err := json.Unmarshal(raw, &tagged); err != nil {
+			return fmt.Errorf("decode tagged builds: %w", err)
+		}
+		tagged[tag] = tb
+		raw, err := json.Marshal(tagged)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE actors SET tagged = ? WHERE id = ?`, raw, id)
+		return err
+	})
+}
+
+func (db *DB) ActorCountJob(ctx context.Context, id string, run bool, at time.Time) error {
+	if run {
+		return db.updateOne(ctx, `UPDATE actors SET total_runs = total_runs + 1, last_run_at = ? WHERE id = ?`, ms(at), id)
+	}
+	return db.updateOne(ctx, `UPDATE actors SET total_builds = total_builds + 1 WHERE id = ?`, id)
 }
 
 func (db *DB) ActorDelete(ctx context.Context, id string) error {
 	return db.updateOne(ctx, `DELETE FROM actors WHERE id = ?`, id)
 }
 
-func scanActor(row interface{ Scan(...any) error }) (*actord.Actor, error) {
-	var data []byte
-	if err := row.Scan(&data); err != nil {
+func scanActor(row interface{ Scan(...any) error }, versions bool) (*actord.Actor, error) {
+	var data, tagged, vs []byte
+	var lastRun sql.NullInt64
+	var a actord.Actor
+	dest := []any{&data, &tagged, &a.Stats.TotalBuilds, &a.Stats.TotalRuns, &lastRun}
+	if versions {
+		dest = append(dest, &vs)
+	}
+	if err := row.Scan(dest...); err != nil {
 		return nil, interpretError(err)
 	}
-	var a actord.Actor
+	stats := a.Stats
 	if err := json.Unmarshal(data, &a); err != nil {
 		return nil, fmt.Errorf("decode actor: %w", err)
+	}
+	if err := json.Unmarshal(tagged, &a.TaggedBuilds); err != nil {
+		return nil, fmt.Errorf("decode tagged builds: %w", err)
+	}
+	if versions {
+		if err := json.Unmarshal(vs, &a.Versions); err != nil {
+			return nil, fmt.Errorf("decode actor versions: %w", err)
+		}
+	}
+	a.Stats = stats
+	if t := nullMS(lastRun); t != nil {
+		a.Stats.LastRunStartedAt = &actord.Time{Time: *t}
 	}
 	return &a, nil
 }
@@ -132,15 +210,39 @@ func scanBuild(row interface{ Scan(...any) error }) (*actord.Build, error) {
 }
 
 func (db *DB) RunInsert(ctx context.Context, r *actord.Run) error {
+	return interpretError(insertRun(ctx, db.w, r))
+}
+
+func insertRun(ctx context.Context, ex execer, r *actord.Run) error {
 	data, private, err := encodeJob(r, &r.Private)
 	if err != nil {
 		return err
 	}
-	_, err = db.w.ExecContext(ctx, `
+	_, err = ex.ExecContext(ctx, `
 		INSERT INTO runs (id, act_id, task_id, user_id, status, started_at, data, private)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ActID, deref(r.ActorTaskID), r.UserID, r.Status, ms(r.StartedAt.Time), data, private)
-	return interpretError(err)
+	return err
+}
+
+func (db *DB) RunCreate(ctx context.Context, r *actord.Run, storages []*actord.Storage, input *actord.Record) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, st := range storages {
+			if err := insertStorage(ctx, tx, st); err != nil {
+				return err
+			}
+		}
+		if input != nil {
+			if err := putRecord(ctx, tx, input, r.StartedAt.Time); err != nil {
+				return err
+			}
+		}
+		if err := insertRun(ctx, tx, r); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE actors SET total_runs = total_runs + 1, last_run_at = ? WHERE id = ?`, ms(r.StartedAt.Time), r.ActID)
+		return err
+	})
 }
 
 func (db *DB) RunGet(ctx context.Context, id string) (*actord.Run, error) {
@@ -157,6 +259,25 @@ func (db *DB) RunList(ctx context.Context, p *storage.ListParams) ([]*actord.Run
 		return err
 	})
 	return out, total, err
+}
+
+func (db *DB) RunFinish(ctx context.Context, r *actord.Run) error {
+	data, private, err := encodeJob(r, &r.Private)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, started_at = ?, data = ?, private = ? WHERE id = ?`,
+			r.Status, ms(r.StartedAt.Time), data, private, r.ID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM tokens WHERE run_id = ?`, r.ID)
+		return err
+	})
 }
 
 func (db *DB) RunUpdate(ctx context.Context, r *actord.Run) error {

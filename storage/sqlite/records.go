@@ -12,7 +12,11 @@ import (
 )
 
 func (db *DB) RecordPut(ctx context.Context, r *actord.Record, now time.Time) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return putRecord(ctx, tx, r, now) })
+}
+
+func putRecord(ctx context.Context, tx *sql.Tx, r *actord.Record, now time.Time) error {
+	{
 		var old sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT size FROM kv_records WHERE store_id = ? AND key = ?`, r.StoreID, r.Key).Scan(&old)
 		if err != nil && err != sql.ErrNoRows {
@@ -29,7 +33,7 @@ func (db *DB) RecordPut(ctx context.Context, r *actord.Record, now time.Time) er
 			return err
 		}
 		return mustAffect(res)
-	})
+	}
 }
 
 func (db *DB) RecordGet(ctx context.Context, storeID, key string) (*actord.Record, error) {

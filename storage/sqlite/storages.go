@@ -16,12 +16,21 @@ const storageColumns = `s.id, s.kind, s.user_id, u.username, s.name, s.general_a
 const storageFrom = ` FROM storages s JOIN users u ON u.id = s.user_id `
 
 func (db *DB) StorageInsert(ctx context.Context, s *actord.Storage) error {
-	_, err := db.w.ExecContext(ctx, `
+	return interpretError(insertStorage(ctx, db.w, s))
+}
+
+// execer is a connection or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertStorage(ctx context.Context, ex execer, s *actord.Storage) error {
+	_, err := ex.ExecContext(ctx, `
 		INSERT INTO storages (id, kind, user_id, name, general_access, act_id, act_run_id, created_at, modified_at, accessed_at, schema)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, string(s.Kind), s.UserID, nullString(s.Name), s.GeneralAccess, s.ActID, s.ActRunID,
 		ms(s.CreatedAt), ms(s.ModifiedAt), ms(s.AccessedAt), s.Schema)
-	return interpretError(err)
+	return err
 }
 
 func (db *DB) StorageGet(ctx context.Context, kind actord.StorageKind, id string) (*actord.Storage, error) {

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,15 +39,44 @@ func testActors(t *testing.T, s storage.Store) {
 	if err := s.ActorInsert(ctx, &clash); err != nil {
 		t.Fatalf("same name for another user: %v", err)
 	}
-	got, err := s.ActorGetByName(ctx, u.ID, "hello")
+	got, err := s.ActorGetByName(ctx, u.ID, "hello", true)
 	if err != nil || got.ID != a.ID || *got.Title != "Hello" || got.Versions[0].EnvVars[0].Value != "s" {
 		t.Fatalf("get by name: %+v, %v", got, err)
+	}
+	if lite, err := s.ActorGet(ctx, a.ID, false); err != nil || lite.Versions != nil || *lite.Title != "Hello" {
+		t.Fatalf("get without versions: %+v, %v", lite, err)
+	}
+
+	// Counters and tags change atomically: concurrent run starts and
+	// builds lose no count, and an edit does not undo a tag.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.ActorCountJob(ctx, a.ID, i%2 == 0, now); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	fin := actord.At(now)
+	if err := s.ActorTagBuild(ctx, a.ID, "latest", actord.TaggedBuild{BuildID: "B", BuildNumber: "0.1.1", FinishedAt: &fin}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ActorUpdate(ctx, got); err != nil { // got was read before the tag
+		t.Fatal(err)
+	}
+	got, err = s.ActorGet(ctx, a.ID, true)
+	if err != nil || got.Stats.TotalRuns != 10 || got.Stats.TotalBuilds != 10 || got.Stats.LastRunStartedAt == nil ||
+		got.TaggedBuilds["latest"].BuildID != "B" {
+		t.Fatalf("counters and tags: %+v %+v, %v", got.Stats, got.TaggedBuilds, err)
 	}
 	got.Name = "renamed"
 	if err := s.ActorUpdate(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ActorGetByName(ctx, u.ID, "hello"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := s.ActorGetByName(ctx, u.ID, "hello", false); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("old name after rename: %v", err)
 	}
 	list, total, err := s.ActorList(ctx, &storage.ListParams{UserID: u.ID})
@@ -56,7 +86,7 @@ func testActors(t *testing.T, s storage.Store) {
 	if err := s.ActorDelete(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ActorGet(ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := s.ActorGet(ctx, a.ID, false); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("get after delete: %v", err)
 	}
 	if err := s.ActorDelete(ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
@@ -155,5 +185,61 @@ func testRuns(t *testing.T, s storage.Store) {
 	}
 	if _, err := s.UserGetByTokenHash(ctx, hash); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("run token after the run: %v", err)
+	}
+}
+
+func testRunCreate(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u := newUser(t, s)
+	a := &actord.Actor{ID: actord.NewID(), UserID: u.ID, Username: u.Username, Name: "a", CreatedAt: actord.At(now), ModifiedAt: actord.At(now)}
+	if err := s.ActorInsert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	r := &actord.Run{ID: actord.NewID(), ActID: a.ID, UserID: u.ID, Status: actord.StatusReady, StartedAt: actord.At(now)}
+	var sts []*actord.Storage
+	for _, kind := range []actord.StorageKind{actord.KindDataset, actord.KindKeyValueStore, actord.KindRequestQueue} {
+		sts = append(sts, &actord.Storage{ID: actord.NewID(), Kind: kind, UserID: u.ID, ActRunID: r.ID, GeneralAccess: actord.AccessRestricted,
+			CreatedAt: now, ModifiedAt: now, AccessedAt: now})
+	}
+	input := &actord.Record{StoreID: sts[1].ID, Key: "INPUT", ContentType: "application/json", Value: []byte(`{"a":1}`)}
+
+	// A failing part (the run's ID is taken) leaves nothing behind.
+	taken := *r
+	taken.ID = actord.NewID()
+	if err := s.RunInsert(ctx, &taken); err != nil {
+		t.Fatal(err)
+	}
+	dup := *r
+	dup.ID = taken.ID
+	if err := s.RunCreate(ctx, &dup, sts, input); err == nil {
+		t.Fatal("RunCreate with a taken run ID succeeded")
+	}
+	if _, err := s.StorageGet(ctx, actord.KindDataset, sts[0].ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("storage of a failed RunCreate: %v", err)
+	}
+
+	if err := s.RunCreate(ctx, r, sts, input); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.RecordGet(ctx, sts[1].ID, "INPUT")
+	if err != nil || string(rec.Value) != `{"a":1}` || rec.ContentType != "application/json" {
+		t.Fatalf("input record: %v %v", rec, err)
+	}
+	if got, _ := s.ActorGet(ctx, a.ID, false); got.Stats.TotalRuns != 1 {
+		t.Fatalf("actor totalRuns %d, want 1", got.Stats.TotalRuns)
+	}
+	hash := []byte("run-token-hash-run-token-hash-xx")
+	if err := s.RunTokenInsert(ctx, u.ID, r.ID, hash, now); err != nil {
+		t.Fatal(err)
+	}
+	r.Status = actord.StatusSucceeded
+	if err := s.RunFinish(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.RunGet(ctx, r.ID); got.Status != actord.StatusSucceeded {
+		t.Fatalf("finished run: %s", got.Status)
+	}
+	if _, err := s.UserGetByTokenHash(ctx, hash); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("token after RunFinish: %v", err)
 	}
 }

@@ -1,12 +1,20 @@
 -- Actors, their builds and runs. Each row keeps the object as JSON (data:
 -- what clients see, private: what only the server needs) plus the columns
--- lookups and lists filter and sort on.
+-- lookups and lists filter and sort on. An actor's versions (with their
+-- source files, which can be megabytes) and the parts the server changes
+-- on its own (tagged builds, counters) have columns of their own, so a run
+-- start reads little and a counter is one UPDATE.
 CREATE TABLE actors (
-    id         TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL REFERENCES users(id),
-    name       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    data       BLOB NOT NULL
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id),
+    name         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    data         BLOB NOT NULL,
+    versions     BLOB NOT NULL,
+    tagged       BLOB NOT NULL,
+    total_builds INTEGER NOT NULL DEFAULT 0,
+    total_runs   INTEGER NOT NULL DEFAULT 0,
+    last_run_at  INTEGER
 );
 CREATE UNIQUE INDEX actors_name ON actors(user_id, name);
 
