@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/actord
 
-.PHONY: run build test test-go test-e2e lint bench-push bench-export
+.PHONY: run build test test-go test-e2e lint bench-push bench-export bench-run
 
 run:
 	$(GO) run ./cmd/actord serve
@@ -31,3 +31,6 @@ bench-push:
 
 bench-export:
 	bash bench/export/run.sh
+
+bench-run:
+	bash bench/run/run.sh
