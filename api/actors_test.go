@@ -1,6 +1,16 @@
 package api_test
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -94,5 +104,92 @@ func TestActorIsolation(t *testing.T) {
 	}
 	if r := s.Do("GET", "/v2/acts/"+act+"/runs", admin, nil); !strings.Contains(string(r.Body), `"total":1`) {
 		t.Fatalf("owner's runs: %s", r.Body)
+	}
+}
+
+// TestVersionSources builds and runs one actor from each source type: inline
+// files, a git repository (branch and subfolder), a tarball served over
+// HTTP and a zip uploaded to the server's own key-value store (what `apify
+// push` does for large sources).
+func TestVersionSources(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	s := apitest.New(t)
+	token := s.AdminToken
+	dockerfile := func(msg string) string { return "FROM scratch\nCMD [\"/bin/sh\", \"-c\", \"echo " + msg + "\"]\n" }
+
+	// A git repository with the actor in sub/ on branch "release".
+	repo := t.TempDir()
+	os.MkdirAll(filepath.Join(repo, "sub"), 0o755)
+	os.WriteFile(filepath.Join(repo, "sub", "Dockerfile"), []byte(dockerfile("from-git")), 0o644)
+	for _, args := range [][]string{{"init", "-q", "-b", "release"}, {"add", "."},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "actor"}} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+
+	// A tar.gz served over HTTP, with a top-level folder as GitHub's have.
+	var tgz bytes.Buffer
+	gz := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(gz)
+	body := dockerfile("from-tarball")
+	tw.WriteHeader(&tar.Header{Name: "actor-main/Dockerfile", Mode: 0o644, Size: int64(len(body))})
+	tw.Write([]byte(body))
+	tw.Close()
+	gz.Close()
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(tgz.Bytes()) }))
+	defer files.Close()
+
+	// A zip in a key-value store record of the server itself.
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	f, _ := zw.Create("Dockerfile")
+	f.Write([]byte(dockerfile("from-kv-zip")))
+	zw.Close()
+	var kv struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	s.Do("POST", "/v2/key-value-stores?name=actor-source", token, nil).JSON(t, &kv)
+	if r := s.Do("PUT", "/v2/key-value-stores/"+kv.Data.ID+"/records/version-0.1.zip", token, zbuf.Bytes(), "Content-Type", "application/zip"); r.Status != 201 {
+		t.Fatalf("upload zip: %d %s", r.Status, r.Body)
+	}
+
+	tests := []struct{ name, version, want string }{
+		{"files", `"sourceType":"SOURCE_FILES","sourceFiles":[{"name":"Dockerfile","format":"BASE64","content":"` +
+			base64.StdEncoding.EncodeToString([]byte(dockerfile("from-files"))) + `"}]`, "from-files"},
+		{"git", `"sourceType":"GIT_REPO","gitRepoUrl":"` + repo + `#release:sub"`, "from-git"},
+		{"tarball", `"sourceType":"TARBALL","tarballUrl":"` + files.URL + `/actor.tar.gz"`, "from-tarball"},
+		{"kv-zip", `"sourceType":"TARBALL","tarballUrl":"` + s.URL + `/v2/key-value-stores/` + kv.Data.ID + `/records/version-0.1.zip?disableRedirect=true"`, "from-kv-zip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a struct {
+				Data struct{ ID string } `json:"data"`
+			}
+			r := s.Do("POST", "/v2/acts", token, []byte(`{"name":"src-`+tt.name+`","versions":[{"versionNumber":"0.1",`+tt.version+`}]}`))
+			if r.Status != 201 {
+				t.Fatalf("create: %d %s", r.Status, r.Body)
+			}
+			r.JSON(t, &a)
+			var b struct {
+				Data struct{ ID, Status string } `json:"data"`
+			}
+			s.Do("POST", "/v2/acts/"+a.Data.ID+"/builds?version=0.1&waitForFinish=60", token, nil).JSON(t, &b)
+			if b.Data.Status != "SUCCEEDED" {
+				log := s.Do("GET", "/v2/logs/"+b.Data.ID, token, nil)
+				t.Fatalf("build %s:\n%s", b.Data.Status, log.Body)
+			}
+			run := s.Do("POST", "/v2/acts/"+a.Data.ID+"/runs?waitForFinish=60&memory=128", token, nil)
+			var rv struct {
+				Data struct{ ID, Status string } `json:"data"`
+			}
+			run.JSON(t, &rv)
+			log := s.Do("GET", "/v2/logs/"+rv.Data.ID, token, nil)
+			if rv.Data.Status != "SUCCEEDED" || !strings.Contains(string(log.Body), " "+tt.want+"\n") {
+				t.Fatalf("run %s, log:\n%s", rv.Data.Status, log.Body)
+			}
+		})
 	}
 }
