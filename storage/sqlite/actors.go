@@ -53,16 +53,22 @@ func (db *DB) ActorInsert(ctx context.Context, a *actord.Actor) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data, versions, tagged) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.UserID, a.Name, ms(a.CreatedAt.Time), data, versions, tagged)
-	return interpretError(err)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO actors (id, user_id, name, created_at, data, tagged) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.ID, a.UserID, a.Name, ms(a.CreatedAt.Time), data, tagged)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO actor_versions (actor_id, versions) VALUES (?, ?)`, a.ID, versions)
+		return err
+	})
 }
 
 // actorColumns reads an actor without (or, with versions, with) its versions.
 func actorColumns(versions bool) string {
 	cols := `data, tagged, total_builds, total_runs, last_run_at`
 	if versions {
-		cols += `, versions`
+		cols += `, (SELECT versions FROM actor_versions WHERE actor_id = id)`
 	}
 	return cols
 }
@@ -92,7 +98,17 @@ func (db *DB) ActorUpdate(ctx context.Context, a *actord.Actor) error {
 	if err != nil {
 		return err
 	}
-	return db.updateOne(ctx, `UPDATE actors SET name = ?, data = ?, versions = ? WHERE id = ?`, a.Name, data, versions, a.ID)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE actors SET name = ?, data = ? WHERE id = ?`, a.Name, data, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE actor_versions SET versions = ? WHERE actor_id = ?`, versions, a.ID)
+		return err
+	})
 }
 
 func (db *DB) ActorTagBuild(ctx context.Context, id, tag string, tb actord.TaggedBuild) error {

@@ -1,20 +1,24 @@
 -- Actors, their builds and runs. Each row keeps the object as JSON (data:
 -- what clients see, private: what only the server needs) plus the columns
--- lookups and lists filter and sort on. An actor's versions (with their
--- source files, which can be megabytes) and the parts the server changes
--- on its own (tagged builds, counters) have columns of their own, so a run
--- start reads little and a counter is one UPDATE.
+-- lookups and lists filter and sort on. The parts the server changes on
+-- its own (tagged builds, counters) have columns of their own, so a
+-- counter is one UPDATE. An actor's versions, with their source files
+-- (which can be megabytes), live in a table of their own: SQLite reads and
+-- rewrites whole rows, and a run start must touch neither.
 CREATE TABLE actors (
     id           TEXT PRIMARY KEY,
     user_id      TEXT NOT NULL REFERENCES users(id),
     name         TEXT NOT NULL,
     created_at   INTEGER NOT NULL,
     data         BLOB NOT NULL,
-    versions     BLOB NOT NULL,
     tagged       BLOB NOT NULL,
     total_builds INTEGER NOT NULL DEFAULT 0,
     total_runs   INTEGER NOT NULL DEFAULT 0,
     last_run_at  INTEGER
+);
+CREATE TABLE actor_versions (
+    actor_id TEXT PRIMARY KEY REFERENCES actors(id) ON DELETE CASCADE,
+    versions BLOB NOT NULL
 );
 CREATE UNIQUE INDEX actors_name ON actors(user_id, name);
 
