@@ -193,3 +193,22 @@ func TestVersionSources(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRunStart is one run of a trivial actor through the API,
+// start to finish (POST …/runs?waitForFinish=60), for CPU profiles of the
+// server's side of a run. bench/run compares it with a direct start.
+func BenchmarkRunStart(b *testing.B) {
+	s := apitest.New(b)
+	var a struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	s.Do("POST", "/v2/acts", s.AdminToken, shellActor("bench", "exit 0")).JSON(b, &a)
+	s.Do("POST", "/v2/acts/"+a.Data.ID+"/builds?version=0.1&waitForFinish=60", s.AdminToken, nil)
+	b.ResetTimer()
+	for range b.N {
+		r := s.Do("POST", "/v2/acts/"+a.Data.ID+"/runs?waitForFinish=60", s.AdminToken, nil)
+		if !bytes.Contains(r.Body, []byte(`"SUCCEEDED"`)) {
+			b.Fatalf("run: %s", r.Body)
+		}
+	}
+}
