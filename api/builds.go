@@ -60,24 +60,10 @@ func (s *Server) handleBuildStart() handlerFunc {
 // caller's builds (actor false).
 func (s *Server) handleBuildList(actor bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u, err := requireCaller(r)
+		p, pp, err := s.jobList(r, actor)
 		if err != nil {
 			return err
 		}
-		p := &storage.ListParams{UserID: u.ID}
-		if actor {
-			a, err := s.actorRef(r)
-			if err != nil {
-				return err
-			}
-			p.ActID = a.ID
-		}
-		q := newQuery(r)
-		pp := q.page(1000)
-		if q.err != nil {
-			return q.err
-		}
-		p.Offset, p.Limit, p.Desc = pp.Offset, pp.Limit, pp.Desc
 		list, total, err := s.builds.List(r.Context(), p)
 		if err != nil {
 			return err
@@ -168,4 +154,30 @@ func origin(r *http.Request) string {
 		return actord.OriginCLI
 	}
 	return actord.OriginAPI
+}
+
+// jobList reads what a build or run list selects: the caller's jobs, of
+// the {actorId} actor when actor is set, a page of them, and the status
+// (runs).
+func (s *Server) jobList(r *http.Request, actor bool) (*storage.ListParams, *pageParams, error) {
+	u, err := requireCaller(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &storage.ListParams{UserID: u.ID}
+	if actor {
+		a, err := s.actorRef(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.ActID = a.ID
+	}
+	q := newQuery(r)
+	pp := q.page(1000)
+	p.Offset, p.Limit, p.Desc = pp.Offset, pp.Limit, pp.Desc
+	p.Status = q.str("status")
+	if p.Status != "" && !actord.ValidStatus(p.Status) {
+		q.fail("status", "must be one of READY, RUNNING, SUCCEEDED, FAILED, TIMING-OUT, TIMED-OUT, ABORTING, ABORTED")
+	}
+	return p, pp, q.err
 }

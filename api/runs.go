@@ -103,28 +103,10 @@ func (s *Server) handleRunStart() handlerFunc {
 // handleRunList lists the runs of the {actorId} actor, or all the caller's.
 func (s *Server) handleRunList(actor bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		u, err := requireCaller(r)
+		p, pp, err := s.jobList(r, actor)
 		if err != nil {
 			return err
 		}
-		p := &storage.ListParams{UserID: u.ID}
-		if actor {
-			a, err := s.actorRef(r)
-			if err != nil {
-				return err
-			}
-			p.ActID = a.ID
-		}
-		q := newQuery(r)
-		pp := q.page(1000)
-		p.Status = q.str("status")
-		if p.Status != "" && !actord.ValidStatus(p.Status) {
-			q.fail("status", "must be one of READY, RUNNING, SUCCEEDED, FAILED, TIMING-OUT, TIMED-OUT, ABORTING, ABORTED")
-		}
-		if q.err != nil {
-			return q.err
-		}
-		p.Offset, p.Limit, p.Desc = pp.Offset, pp.Limit, pp.Desc
 		list, total, err := s.runs.List(r.Context(), p)
 		if err != nil {
 			return err
