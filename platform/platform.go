@@ -56,6 +56,15 @@ type Platform struct {
 
 // New wires the services over a store and a runner.
 func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger, now func() time.Time) (*Platform, error) {
+	for _, d := range []*string{&cfg.DataDir, &cfg.WorkDir, &cfg.CacheDir} {
+		if *d != "" {
+			abs, err := filepath.Abs(*d)
+			if err != nil {
+				return nil, fmt.Errorf("resolve %s: %w", *d, err)
+			}
+			*d = abs
+		}
+	}
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = WorkDirFor(cfg.DataDir)
 	}

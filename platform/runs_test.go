@@ -484,3 +484,31 @@ func TestDatasetSchemaAndMemoryFromBuild(t *testing.T) {
 	}
 	e.wait(u, r.ID)
 }
+
+// TestRelativeDataDir: a data dir given relative to the working directory
+// (the README's ./actord-data) works for runs as nobody too.
+func TestRelativeDataDir(t *testing.T) {
+	base := t.TempDir()
+	os.Chmod(base, 0o755)
+	os.Chmod(filepath.Dir(base), 0o711)
+	t.Chdir(base)
+	os.Mkdir("actord-data", 0o700)
+	db, err := sqlite.Open(context.Background(), filepath.Join("actord-data", "actord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := platform.New(platform.Config{DataDir: "actord-data", APIURL: "http://127.0.0.1:1", PublicURL: "http://127.0.0.1:1",
+		RunMemoryMbytes: 1024, Path: os.Getenv("PATH")}, db, process.New(logger, process.Options{}), logger, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	e := &env{t: t, p: p, db: db}
+	u := e.user("alice")
+	a := e.actor(u, "rel", "echo ok > here.txt && cat here.txt", "")
+	if r := e.wait(u, e.start(u, a, platform.StartOptions{}).ID); r.Status != actord.StatusSucceeded {
+		t.Fatalf("run in a relative data dir: %s: %s", r.Status, deref(r.StatusMessage))
+	}
+}
