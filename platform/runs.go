@@ -312,8 +312,8 @@ func (s *Runs) Last(ctx context.Context, p *storage.ListParams) (*actord.Run, er
 // Events serves the events websocket of a running run.
 func (s *Runs) Events() *events.Hub { return s.hub }
 
-// Close stops every run (they end ABORTED... or are recovered at the next
-// start) and waits for them.
+// Close stops every run (they end ABORTED, saying the server stopped) and
+// waits for them.
 func (s *Runs) Close() {
 	s.mu.Lock()
 	s.closing = true

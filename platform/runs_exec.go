@@ -331,7 +331,7 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 		run = cur
 	}
 	s.mu.Lock()
-	aborted := ar.aborting
+	aborted, closing := ar.aborting, s.closing
 	s.mu.Unlock()
 	status := actord.StatusFailed
 	switch {
@@ -353,6 +353,8 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 	switch {
 	case why != "":
 		msg = why
+	case status == actord.StatusAborted && closing:
+		msg = "The server stopped while the Actor run was running."
 	case status == actord.StatusAborted:
 		msg = "The Actor run was aborted."
 	case status == actord.StatusTimedOut:
