@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actord/actord/api/apitest"
 )
@@ -210,5 +211,60 @@ func BenchmarkRunStart(b *testing.B) {
 		if !bytes.Contains(r.Body, []byte(`"SUCCEEDED"`)) {
 			b.Fatalf("run: %s", r.Body)
 		}
+	}
+}
+
+// TestWaitForFinishIsWokenByTheEnd: waitForFinish answers right when the
+// run ends, not at the next poll; a build abort ends a hanging build.
+func TestWaitForFinishAndBuildAbort(t *testing.T) {
+	s := apitest.New(t)
+	token := s.AdminToken
+	var a struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	s.Do("POST", "/v2/acts", token, shellActor("napper", "sleep 0.5")).JSON(t, &a)
+	s.Do("POST", "/v2/acts/"+a.Data.ID+"/builds?version=0.1&waitForFinish=60", token, nil)
+	var run struct {
+		Data struct {
+			ID, Status string
+			FinishedAt time.Time
+		} `json:"data"`
+	}
+	s.Do("POST", "/v2/acts/"+a.Data.ID+"/runs", token, nil).JSON(t, &run)
+	r := s.Do("GET", "/v2/actor-runs/"+run.Data.ID+"?waitForFinish=60", token, nil)
+	answered := time.Now()
+	r.JSON(t, &run)
+	if run.Data.Status != "SUCCEEDED" {
+		t.Fatalf("run: %s", r.Body)
+	}
+	if lag := answered.Sub(run.Data.FinishedAt); lag > 200*time.Millisecond {
+		t.Fatalf("waitForFinish answered %s after the run ended", lag)
+	}
+
+	// A git source whose server never answers hangs the build until abort.
+	hang := make(chan struct{})
+	git := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer git.Close()
+	defer close(hang)
+	var b struct {
+		Data struct{ ID, Status string } `json:"data"`
+	}
+	s.Do("POST", "/v2/acts", token, []byte(`{"name":"hanging","versions":[{"versionNumber":"0.1","sourceType":"GIT_REPO","gitRepoUrl":"`+git.URL+`/repo.git"}]}`)).JSON(t, &a)
+	s.Do("POST", "/v2/acts/"+a.Data.ID+"/builds?version=0.1&waitForFinish=1", token, nil).JSON(t, &b)
+	if b.Data.Status != "RUNNING" {
+		t.Fatalf("hanging build: %s", b.Data.Status)
+	}
+	start := time.Now()
+	s.Do("POST", "/v2/actor-builds/"+b.Data.ID+"/abort", token, nil).JSON(t, &b)
+	if b.Data.Status != "ABORTED" || time.Since(start) > 5*time.Second {
+		t.Fatalf("abort: %s after %s", b.Data.Status, time.Since(start))
+	}
+	if r := s.Do("POST", "/v2/acts/"+a.Data.ID+"/runs", token, nil); r.Status != 404 {
+		t.Fatalf("run without a successful build: %d %s", r.Status, r.Body)
 	}
 }
