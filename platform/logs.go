@@ -70,13 +70,8 @@ func (j *JobLog) Close() error {
 		delete(j.logs.active, j.id)
 	}
 	j.logs.mu.Unlock()
-	f := j.file
-	f.mu.Lock()
-	f.done = true
-	close(f.changed)
-	f.changed = make(chan struct{})
-	f.mu.Unlock()
-	return f.f.Close()
+	j.file.end()
+	return j.file.f.Close()
 }
 
 // Open starts (or, for a restarted run, continues) the log of job id.
@@ -88,9 +83,45 @@ func (l *Logs) Open(id string) (*JobLog, error) {
 	lf := &logFile{f: f, changed: make(chan struct{})}
 	lf.lines = runner.TimestampLines(lf, l.now)
 	l.mu.Lock()
+	pending := l.active[id]
 	l.active[id] = lf
 	l.mu.Unlock()
+	if pending != nil && pending.f == nil {
+		pending.end() // followers waiting for the log to begin look again
+	}
 	return &JobLog{logs: l, id: id, file: lf}, nil
+}
+
+// Pending announces the log of a job that will start later (a READY
+// run): followers wait for it instead of finding no log.
+func (l *Logs) Pending(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.active[id]; !ok {
+		l.active[id] = &logFile{changed: make(chan struct{})}
+	}
+}
+
+// Abandon ends a pending log whose job never started.
+func (l *Logs) Abandon(id string) {
+	l.mu.Lock()
+	lf := l.active[id]
+	if lf != nil && lf.f == nil {
+		delete(l.active, id)
+	}
+	l.mu.Unlock()
+	if lf != nil && lf.f == nil {
+		lf.end()
+	}
+}
+
+// end marks the log finished and wakes its followers.
+func (lf *logFile) end() {
+	lf.mu.Lock()
+	lf.done = true
+	close(lf.changed)
+	lf.changed = make(chan struct{})
+	lf.mu.Unlock()
 }
 
 func (l *Logs) path(id string) string { return filepath.Join(l.dir, id+".log") }
@@ -99,26 +130,16 @@ func (l *Logs) path(id string) string { return filepath.Join(l.dir, id+".log") }
 var ErrNoLog = errors.New("no log")
 
 // Copy writes job id's log to w. With follow it keeps writing what the
-// job appends until the job closes its log (or ctx ends); flush is called
-// after each piece so streaming responses reach the client.
+// job appends until the job closes its log (or ctx ends), waiting first
+// for a pending log to begin; flush is called after each piece so
+// streaming responses reach the client.
 func (l *Logs) Copy(ctx context.Context, id string, w io.Writer, follow bool, flush func()) error {
-	f, err := os.Open(l.path(id))
-	if errors.Is(err, os.ErrNotExist) {
-		if !follow {
-			return ErrNoLog
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
 		}
-		l.mu.Lock()
-		_, writing := l.active[id]
-		l.mu.Unlock()
-		if !writing {
-			return ErrNoLog
-		}
-		f, err = os.Open(l.path(id))
-	}
-	if err != nil {
-		return fmt.Errorf("read log %s: %w", id, err)
-	}
-	defer f.Close()
+	}()
 	for {
 		var changed chan struct{}
 		done := true
@@ -132,11 +153,25 @@ func (l *Logs) Copy(ctx context.Context, id string, w io.Writer, follow bool, fl
 				lf.mu.Unlock()
 			}
 		}
-		if _, err := io.Copy(w, f); err != nil {
-			return err
+		if f == nil {
+			var err error
+			f, err = os.Open(l.path(id))
+			switch {
+			case errors.Is(err, os.ErrNotExist) && done:
+				return ErrNoLog
+			case errors.Is(err, os.ErrNotExist):
+				f = nil
+			case err != nil:
+				return fmt.Errorf("read log %s: %w", id, err)
+			}
 		}
-		if flush != nil {
-			flush()
+		if f != nil {
+			if _, err := io.Copy(w, f); err != nil {
+				return err
+			}
+			if flush != nil {
+				flush()
+			}
 		}
 		if done {
 			return nil

@@ -29,6 +29,7 @@ func (s *Runs) Abort(ctx context.Context, run *actord.Run, gracefully bool) (*ac
 			if err := s.store.RunUpdate(ctx, run); err != nil {
 				return nil, fmt.Errorf("abort run: %w", err)
 			}
+			s.logs.Abandon(run.ID)
 			s.ends.fire(run.ID)
 			return run, nil
 		}

@@ -20,6 +20,7 @@ import (
 
 // enqueue puts a READY run in its user's queue and starts what fits.
 func (s *Runs) enqueue(run *actord.Run) {
+	s.logs.Pending(run.ID)
 	s.mu.Lock()
 	if len(s.queues[run.UserID]) == 0 {
 		s.order = append(s.order, run.UserID)
@@ -42,6 +43,7 @@ func (s *Runs) schedule() {
 			run, err := s.store.RunGet(context.Background(), id)
 			if err != nil || run.Status != actord.StatusReady {
 				s.dequeueLocked(user, id) // aborted or gone meanwhile
+				s.logs.Abandon(id)
 				started = true
 				break
 			}
@@ -85,6 +87,7 @@ func (s *Runs) execute(run *actord.Run, ar *activeRun) {
 	log, err := s.logs.Open(run.ID)
 	if err != nil {
 		s.logger.Error("open run log", "run_id", run.ID, "err", err)
+		s.logs.Abandon(run.ID)
 		s.end(ctx, run, ar, nil, runner.Result{ExitCode: -1}, "Could not open the run log.")
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -511,4 +512,26 @@ func TestRelativeDataDir(t *testing.T) {
 	if r := e.wait(u, e.start(u, a, platform.StartOptions{}).ID); r.Status != actord.StatusSucceeded {
 		t.Fatalf("run in a relative data dir: %s: %s", r.Status, deref(r.StatusMessage))
 	}
+}
+
+// TestLogStreamOfAQueuedRun: following the log of a READY run waits for it
+// to start and ends when it ends, with its output.
+func TestLogStreamOfAQueuedRun(t *testing.T) {
+	e := newEnv(t, 256)
+	u := e.user("alice")
+	a := e.actor(u, "talker", "sleep 0.5; echo said-something", "")
+	first := e.start(u, a, platform.StartOptions{})
+	queued := e.start(u, a, platform.StartOptions{})
+	if queued.Status != actord.StatusReady {
+		t.Fatalf("second run is %s, want READY", queued.Status)
+	}
+	var out strings.Builder
+	if err := e.p.Logs.Copy(context.Background(), queued.ID, &out, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := e.p.Runs.Get(context.Background(), u, queued.ID)
+	if !actord.IsTerminal(r.Status) || !strings.Contains(out.String(), " said-something\n") {
+		t.Fatalf("stream ended with the run %s; log:\n%s", r.Status, out.String())
+	}
+	e.wait(u, first.ID)
 }
