@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,7 +67,7 @@ func startOptions(r *http.Request) (platform.StartOptions, *query, error) {
 			o.ContentType = "application/json"
 		}
 	}
-	if host, _, ok := strings.Cut(r.RemoteAddr, ":"); ok {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		o.ClientIP = host
 	}
 	return o, q, nil
