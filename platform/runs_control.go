@@ -41,9 +41,15 @@ func (s *Runs) Abort(ctx context.Context, run *actord.Run, gracefully bool) (*ac
 	}
 	ar.aborting, ar.graceful = true, gracefully
 	proc := ar.proc
+	// ABORTING, unless the run has ended meanwhile (its end is written
+	// under s.mu too).
+	cur, err := s.store.RunGet(ctx, run.ID)
+	if err == nil && !actord.IsTerminal(cur.Status) {
+		cur.Status = actord.StatusAborting
+		err = s.store.RunUpdate(ctx, cur)
+	}
 	s.mu.Unlock()
-	run.Status = actord.StatusAborting
-	if err := s.store.RunUpdate(ctx, run); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("abort run: %w", err)
 	}
 	if gracefully {

@@ -326,6 +326,10 @@ func isReserved(name string) bool {
 
 // end records how the run ended, frees its capacity and wakes waiters.
 func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *JobLog, res runner.Result, why string) {
+	// The read and the write of the end are one step under s.mu, as the
+	// other writers of a running run (Abort, Update) are: none of them
+	// may write over the end, nor the end over them.
+	s.mu.Lock()
 	cur, err := s.store.RunGet(ctx, run.ID)
 	if err == nil {
 		// Keep what the actor set meanwhile (status message).
@@ -333,9 +337,7 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 		cur.Stats.CPUAvgUsage, cur.Stats.CPUMaxUsage = run.Stats.CPUAvgUsage, run.Stats.CPUMaxUsage
 		run = cur
 	}
-	s.mu.Lock()
 	aborted, closing := ar.aborting, s.closing
-	s.mu.Unlock()
 	status := actord.StatusFailed
 	switch {
 	case aborted || res.Aborted:
@@ -378,7 +380,6 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 	if err := s.store.RunFinish(context.WithoutCancel(ctx), run); err != nil {
 		s.logger.Error("store run end", "run_id", run.ID, "err", err)
 	}
-	s.mu.Lock()
 	delete(s.active, run.ID)
 	s.used -= ar.memory
 	s.mu.Unlock()
