@@ -120,6 +120,8 @@ func (c *apiClient) send(ctx context.Context, r request) (*http.Response, error)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("User-Agent", "actord-cli")
+	// Builds and runs started by the CLI get meta.origin CLI.
+	req.Header.Set("X-Actord-Origin", "CLI")
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
 	}
