@@ -101,7 +101,7 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 	p.Runs, err = NewRuns(RunConfig{
 		Dir: filepath.Join(cfg.WorkDir, "runs"), Hide: []string{cfg.DataDir, cfg.WorkDir}, Visible: []string{cfg.CacheDir},
 		MemoryMbytes: cfg.RunMemoryMbytes, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Path: cfg.Path,
-	}, store, p.Actors, p.Builds, p.Storages, p.Users, logs, rn, events.NewHub(logger, now), logger, now)
+	}, store, p.Actors, p.Builds, p.Storages, logs, rn, events.NewHub(logger, now), logger, now)
 	if err != nil {
 		return nil, err
 	}

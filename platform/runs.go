@@ -54,7 +54,6 @@ type Runs struct {
 	actors   *Actors
 	builds   *Builds
 	storages *Storages
-	users    *Users
 	logs     *Logs
 	runner   runner.Runner
 	hub      *events.Hub
@@ -90,7 +89,7 @@ type metamorphTarget struct {
 }
 
 // NewRuns returns the run service.
-func NewRuns(cfg RunConfig, store storage.Store, actors *Actors, builds *Builds, storages *Storages, users *Users,
+func NewRuns(cfg RunConfig, store storage.Store, actors *Actors, builds *Builds, storages *Storages,
 	logs *Logs, rn runner.Runner, hub *events.Hub, logger *slog.Logger, now func() time.Time) (*Runs, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create runs dir: %w", err)
@@ -101,7 +100,7 @@ func NewRuns(cfg RunConfig, store storage.Store, actors *Actors, builds *Builds,
 	if cfg.GracefulAbortWait <= 0 {
 		cfg.GracefulAbortWait = 30 * time.Second
 	}
-	return &Runs{cfg: cfg, store: store, actors: actors, builds: builds, storages: storages, users: users, logs: logs,
+	return &Runs{cfg: cfg, store: store, actors: actors, builds: builds, storages: storages, logs: logs,
 		runner: rn, hub: hub, logger: logger, now: now, queues: map[string][]string{}, active: map[string]*activeRun{}}, nil
 }
 

@@ -169,10 +169,7 @@ func (s *Runs) runOnce(ctx context.Context, run *actord.Run, ar *activeRun, log 
 	if err := builder.PrepareRunDir(b.Private.Dir, dir); err != nil {
 		return runner.Result{}, "", err
 	}
-	token, err := s.users.CreateRunToken(ctx, run.UserID, run.ID)
-	if err != nil {
-		return runner.Result{}, "", err
-	}
+	token, hash := newRunToken()
 	port, err := freePort()
 	if err != nil {
 		return runner.Result{}, "", err
@@ -180,7 +177,7 @@ func (s *Runs) runOnce(ctx context.Context, run *actord.Run, ar *activeRun, log 
 	env := s.environment(run, b, token, port, dir)
 	run.Status = actord.StatusRunning
 	run.ContainerURL = "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := s.store.RunUpdate(ctx, run); err != nil {
+	if err := s.store.RunStart(ctx, run, hash, s.now()); err != nil {
 		return runner.Result{}, "", fmt.Errorf("store run: %w", err)
 	}
 	memBytes := int64(run.Options.MemoryMbytes) << 20

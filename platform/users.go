@@ -63,15 +63,12 @@ func (s *Users) CreateToken(ctx context.Context, userID, token string) (string, 
 	return token, nil
 }
 
-// CreateRunToken issues the token of one run: it authenticates as the
-// run's owner (the same scope as the owner's own tokens) and is deleted
-// when the run ends.
-func (s *Users) CreateRunToken(ctx context.Context, userID, runID string) (string, error) {
-	token := "apify_run_" + actord.RandomString(36)
-	if err := s.store.RunTokenInsert(ctx, userID, runID, hashToken(token), s.now()); err != nil {
-		return "", fmt.Errorf("store run token: %w", err)
-	}
-	return token, nil
+// newRunToken makes the token of one run and the hash it is stored as: it
+// authenticates as the run's owner (the same scope as the owner's own
+// tokens) and is deleted when the run ends.
+func newRunToken() (token string, hash []byte) {
+	token = "apify_run_" + actord.RandomString(36)
+	return token, hashToken(token)
 }
 
 // Authenticate returns the owner of token, or ErrBadToken.

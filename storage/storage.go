@@ -81,9 +81,10 @@ type Store interface {
 	// QueueUnlock releases every lock a client holds and returns their number.
 	QueueUnlock(ctx context.Context, queueID, clientKey string, now time.Time) (int64, error)
 
-	// RunTokenInsert stores the hash of a run's own token, which
-	// authenticates as the run's owner until RunTokensDelete.
-	RunTokenInsert(ctx context.Context, userID, runID string, hash []byte, createdAt time.Time) error
+	// RunStart stores a run that starts (RUNNING) and the hash of its own
+	// token, which authenticates as the run's owner until RunFinish or
+	// RunTokensDelete, atomically.
+	RunStart(ctx context.Context, r *actord.Run, tokenHash []byte, now time.Time) error
 	RunTokensDelete(ctx context.Context, runID string) error
 
 	// ActorInsert fails with ErrConflict when the owner has an actor of

@@ -13,12 +13,6 @@ import (
 	"github.com/actord/actord/storage"
 )
 
-func (db *DB) RunTokenInsert(ctx context.Context, userID, runID string, hash []byte, createdAt time.Time) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at, run_id) VALUES (?, ?, ?, ?)`,
-		hash, userID, ms(createdAt), runID)
-	return interpretError(err)
-}
-
 func (db *DB) RunTokensDelete(ctx context.Context, runID string) error {
 	_, err := db.w.ExecContext(ctx, `DELETE FROM tokens WHERE run_id = ?`, runID)
 	return interpretError(err)
@@ -275,6 +269,25 @@ func (db *DB) RunList(ctx context.Context, p *storage.ListParams) ([]*actord.Run
 		return err
 	})
 	return out, total, err
+}
+
+func (db *DB) RunStart(ctx context.Context, r *actord.Run, tokenHash []byte, now time.Time) error {
+	data, private, err := encodeJob(r, &r.Private)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, data = ?, private = ? WHERE id = ?`, r.Status, data, private, r.ID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at, run_id) VALUES (?, ?, ?, ?)`,
+			tokenHash, r.UserID, ms(now), r.ID)
+		return err
+	})
 }
 
 func (db *DB) RunFinish(ctx context.Context, r *actord.Run) error {

@@ -174,8 +174,12 @@ func testRuns(t *testing.T, s storage.Store) {
 
 	// A run's token authenticates as the owner until the run's tokens go.
 	hash := []byte("0123456789abcdef0123456789abcdef")
-	if err := s.RunTokenInsert(ctx, u.ID, r.ID, hash, now); err != nil {
+	r.Status = actord.StatusRunning
+	if err := s.RunStart(ctx, r, hash, now); err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := s.RunGet(ctx, r.ID); got.Status != actord.StatusRunning {
+		t.Fatalf("started run: %s", got.Status)
 	}
 	if who, err := s.UserGetByTokenHash(ctx, hash); err != nil || who.ID != u.ID {
 		t.Fatalf("run token: %v, %v", who, err)
@@ -229,7 +233,8 @@ func testRunCreate(t *testing.T, s storage.Store) {
 		t.Fatalf("actor totalRuns %d, want 1", got.Stats.TotalRuns)
 	}
 	hash := []byte("run-token-hash-run-token-hash-xx")
-	if err := s.RunTokenInsert(ctx, u.ID, r.ID, hash, now); err != nil {
+	r.Status = actord.StatusRunning
+	if err := s.RunStart(ctx, r, hash, now); err != nil {
 		t.Fatal(err)
 	}
 	r.Status = actord.StatusSucceeded
