@@ -271,6 +271,11 @@ const killDelay = 5 * time.Second
 // the whole group. A failure's error ends with the command's last output
 // line, which usually says what went wrong.
 func runLogged(ctx context.Context, dir string, env []string, log runner.LineWriter, name string, args ...string) error {
+	return runLoggedAs(ctx, dir, env, nil, log, name, args...)
+}
+
+// runLoggedAs is runLogged as the user cred (nil: the server's own).
+func runLoggedAs(ctx context.Context, dir string, env []string, cred *syscall.Credential, log runner.LineWriter, name string, args ...string) error {
 	if env == nil {
 		env = []string{} // nil would mean the server's own environment
 	}
@@ -279,7 +284,7 @@ func runLogged(ctx context.Context, dir string, env []string, log runner.LineWri
 	cmd.Env = env
 	out := &lineSplitter{log: log}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = killDelay
 	err := cmd.Run()

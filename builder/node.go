@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/actord/actord/runner"
@@ -47,7 +48,16 @@ const staleInstall = 24 * time.Hour
 // output goes to log; env is npm's complete environment (PATH, HOME,
 // npm_config_cache…). It reports whether the cache was hit.
 func InstallNode(ctx context.Context, dir, cacheRoot string, env []string, log runner.LineWriter) (cached bool, err error) {
-	cached, err = installNode(ctx, dir, cacheRoot, env, log)
+	return InstallNodeAs(ctx, dir, cacheRoot, env, nil, log)
+}
+
+// InstallNodeAs is InstallNode with npm (and the install scripts of every
+// package it installs) running as the user cred, never as the server's
+// own (root) user. npm gets a HOME and cache of its own under cacheRoot,
+// owned by cred; the installed tree is given back to the server's user
+// before it enters the cache, so no run can change it.
+func InstallNodeAs(ctx context.Context, dir, cacheRoot string, env []string, cred *syscall.Credential, log runner.LineWriter) (cached bool, err error) {
+	cached, err = installNode(ctx, dir, cacheRoot, env, cred, log)
 	if err != nil {
 		return false, fmt.Errorf("install npm dependencies: %w", err)
 	}
@@ -63,7 +73,7 @@ type npmInput struct {
 	fileDeps []string // "file:" dependencies inside dir, cleaned, sorted
 }
 
-func installNode(ctx context.Context, dir, cacheRoot string, env []string, log runner.LineWriter) (bool, error) {
+func installNode(ctx context.Context, dir, cacheRoot string, env []string, cred *syscall.Credential, log runner.LineWriter) (bool, error) {
 	if _, err := os.Lstat(filepath.Join(dir, "node_modules")); err == nil {
 		logf(log, "node_modules is part of the source: not installing dependencies")
 		return false, nil
@@ -96,7 +106,7 @@ func installNode(ctx context.Context, dir, cacheRoot string, env []string, log r
 		logf(log, "Using cached dependencies %s", key[:12])
 	} else {
 		removeStaleInstalls(cacheRoot)
-		if err := install(ctx, dir, cacheRoot, key, in, env, log); err != nil {
+		if err := install(ctx, dir, cacheRoot, key, in, env, cred, log); err != nil {
 			return false, err
 		}
 	}
@@ -330,7 +340,7 @@ func nodeVersion(ctx context.Context, env []string) (string, error) {
 
 // install runs npm for key in a fresh folder of the cache and renames it
 // into place.
-func install(ctx context.Context, dir, cacheRoot, key string, in *npmInput, env []string, log runner.LineWriter) error {
+func install(ctx context.Context, dir, cacheRoot, key string, in *npmInput, env []string, cred *syscall.Credential, log runner.LineWriter) error {
 	tmp, err := os.MkdirTemp(cacheRoot, key+".tmp-")
 	if err != nil {
 		return err
@@ -365,9 +375,19 @@ func install(ctx context.Context, dir, cacheRoot, key string, in *npmInput, env 
 	if in.lockName != "" {
 		verb = "ci"
 	}
+	if cred != nil {
+		if env, err = asUser(tmp, cacheRoot, env, cred); err != nil {
+			return err
+		}
+	}
 	logf(log, "Installing dependencies: npm %s", verb)
-	if err := runLogged(ctx, tmp, env, log, npm, verb, "--no-audit", "--no-fund", "--omit=dev", "--install-links", "--no-update-notifier"); err != nil {
+	if err := runLoggedAs(ctx, tmp, env, cred, log, npm, verb, "--no-audit", "--no-fund", "--omit=dev", "--install-links", "--no-update-notifier"); err != nil {
 		return fmt.Errorf("npm %s: %w", verb, err)
+	}
+	if cred != nil {
+		if err := chownTree(tmp, os.Geteuid(), os.Getegid()); err != nil {
+			return fmt.Errorf("take the installed tree back: %w", err)
+		}
 	}
 	// A package without dependencies gets no node_modules from npm; its
 	// (empty) one is the cache entry's mark of completeness.
@@ -398,4 +418,39 @@ func removeStaleInstalls(cacheRoot string) {
 			os.RemoveAll(m)
 		}
 	}
+}
+
+// asUser prepares an install in tmp to run as cred: tmp is cred's, and npm
+// gets a HOME and a cache of cred's own (cacheRoot/.npm, shared by the
+// installs) instead of the server's.
+func asUser(tmp, cacheRoot string, env []string, cred *syscall.Credential) ([]string, error) {
+	npmCache := filepath.Join(cacheRoot, ".npm")
+	if err := os.MkdirAll(npmCache, 0o700); err != nil {
+		return nil, err
+	}
+	uid, gid := int(cred.Uid), int(cred.Gid)
+	if err := os.Chown(npmCache, uid, gid); err != nil {
+		return nil, err
+	}
+	if err := chownTree(tmp, uid, gid); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(env)+2)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "npm_config_cache=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "HOME="+tmp, "npm_config_cache="+npmCache), nil
+}
+
+// chownTree gives dir and everything in it to uid:gid (symlinks
+// themselves, not what they point at).
+func chownTree(dir string, uid, gid int) error {
+	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, uid, gid)
+	})
 }

@@ -3,12 +3,14 @@ package builder
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/actord/actord"
@@ -335,4 +337,55 @@ func TestLocalDeps(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.pkg, got, tt.want)
 		}
 	}
+}
+
+// TestInstallNodeAsAnotherUser: as root, npm and the packages' install
+// scripts run as the given user, and the cached tree ends up the server's.
+func TestInstallNodeAsAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch users")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Skip("no npm")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node")
+	}
+	base := t.TempDir()
+	if err := os.Chmod(filepath.Dir(base), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(base, 0o711)
+	env := []string{"PATH=" + filepath.Dir(npm) + ":" + filepath.Dir(node) + ":/usr/bin:/bin", "HOME=/root", "npm_config_update_notifier=false"}
+	files := actorSource("hi")
+	files[0].Content = `{"name":"actor","version":"1.0.0","scripts":{"postinstall":"id -u > installed-by"},"dependencies":{"localdep":"file:./localdep"}}`
+	build := filepath.Join(base, "build")
+	if err := WriteSourceFiles(build, files); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(base, "cache")
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}
+	if _, err := InstallNodeAs(context.Background(), build, cache, env, nobody, nil); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := filepath.EvalSymlinks(filepath.Join(build, "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	by, err := os.ReadFile(filepath.Join(filepath.Dir(entry), "installed-by"))
+	if err != nil || strings.TrimSpace(string(by)) != "65534" {
+		t.Fatalf("install script ran as %q (%v), want 65534", by, err)
+	}
+	filepath.WalkDir(filepath.Dir(entry), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := os.Lstat(path)
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 0 {
+			t.Fatalf("%s belongs to uid %d after the install", path, st.Uid)
+		}
+		return nil
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/actord/actord"
@@ -36,6 +37,9 @@ type BuildConfig struct {
 	PublicURL string
 	// Env is the environment of build tools (npm, git): PATH, HOME, ….
 	Env []string
+	// User is who npm (and packages' install scripts) run as; nil: the
+	// server's own user.
+	User *syscall.Credential
 }
 
 // Builds builds actor versions into runnable directories.
@@ -226,7 +230,7 @@ func (s *Builds) build(ctx context.Context, b *actord.Build, v *actord.Version, 
 	log.Printf("ACTOR: Start command: %s", strings.Join(plan.Command, " "))
 	if plan.NeedsNpmInstall {
 		log.Printf("ACTOR: Installing npm dependencies.")
-		cached, err := builder.InstallNode(ctx, tmp, filepath.Join(s.cfg.CacheDir, "node_modules"), s.cfg.Env, log)
+		cached, err := builder.InstallNodeAs(ctx, tmp, filepath.Join(s.cfg.CacheDir, "node_modules"), s.cfg.Env, s.cfg.User, log)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/actord/actord/events"
@@ -40,6 +41,9 @@ type Config struct {
 	BuildEnv []string
 	// BuildTimeout ends builds that take longer (0: 1800 s).
 	BuildTimeout time.Duration
+	// BuildUser is who dependency installs run as (nil: the server's
+	// user); with a root server, an unprivileged one, as for runs.
+	BuildUser *syscall.Credential
 }
 
 // Platform is every service, wired together.
@@ -93,7 +97,7 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 	p := &Platform{Users: NewUsers(store, now), Storages: NewStorages(store, now), Actors: NewActors(store, now), Logs: logs, WorkDir: cfg.WorkDir}
 	p.Builds, err = NewBuilds(BuildConfig{
 		Dir: filepath.Join(cfg.WorkDir, "builds"), CacheDir: cfg.CacheDir, Timeout: cfg.BuildTimeout,
-		PublicURL: cfg.PublicURL, Env: append([]string{"PATH=" + cfg.Path}, cfg.BuildEnv...),
+		PublicURL: cfg.PublicURL, Env: append([]string{"PATH=" + cfg.Path}, cfg.BuildEnv...), User: cfg.BuildUser,
 	}, store, p.Actors, p.Storages, logs, logger, now)
 	if err != nil {
 		return nil, err

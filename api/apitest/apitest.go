@@ -55,7 +55,7 @@ func New(t testing.TB) *Server {
 	hs.Start()
 	s.URL = hs.URL
 	p, err := platform.New(platform.Config{DataDir: dir, APIURL: hs.URL, PublicURL: hs.URL, RunMemoryMbytes: 4096,
-		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}}, db, process.New(logger, process.Options{}), logger, time.Now)
+		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}, BuildUser: process.Unprivileged()}, db, process.New(logger, process.Options{}), logger, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

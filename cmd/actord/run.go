@@ -183,6 +183,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	p, err := platform.New(platform.Config{
 		DataDir: cfg.DataDir, WorkDir: cfg.WorkDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
 		RunMemoryMbytes: cfg.RunMemoryMbytes, Path: cfg.Getenv("PATH"), BuildEnv: buildEnv(cfg.Getenv),
+		BuildUser: process.Unprivileged(),
 	}, db, process.New(logger, process.Options{Isolation: cfg.Isolation}), logger, time.Now)
 	if err != nil {
 		return err

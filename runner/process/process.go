@@ -84,7 +84,7 @@ var _ runner.Runner = (*Runner)(nil)
 func New(logger *slog.Logger, o Options) *Runner {
 	r := &Runner{logger: logger, cred: o.Credential, procs: newProcTable(), spawn: spawner{logger: logger}}
 	if r.cred == nil && os.Geteuid() == 0 {
-		r.cred = &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}
+		r.cred = Unprivileged()
 	}
 	root := o.CgroupRoot
 	if root == "" {
@@ -584,4 +584,13 @@ func (p *proc) copyOutput(r io.ReadCloser) {
 			return
 		}
 	}
+}
+
+// Unprivileged is the user runs (and builds) get when the server is root:
+// nobody (65534:65534). Without root it is nil: the server's own user.
+func Unprivileged() *syscall.Credential {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	return &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}
 }
