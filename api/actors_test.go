@@ -161,6 +161,8 @@ func TestVersionSources(t *testing.T) {
 		{"files", `"sourceType":"SOURCE_FILES","sourceFiles":[{"name":"Dockerfile","format":"BASE64","content":"` +
 			base64.StdEncoding.EncodeToString([]byte(dockerfile("from-files"))) + `"}]`, "from-files"},
 		{"git", `"sourceType":"GIT_REPO","gitRepoUrl":"` + repo + `#release:sub"`, "from-git"},
+		{"python", `"sourceType":"SOURCE_FILES","sourceFiles":[{"name":"src/__init__.py","content":""},` +
+			`{"name":"src/__main__.py","content":"import os\nprint('from-python', os.environ['ACTOR_RUN_ID'] != '')\n"}]`, "from-python True"},
 		{"tarball", `"sourceType":"TARBALL","tarballUrl":"` + files.URL + `/actor.tar.gz"`, "from-tarball"},
 		{"kv-zip", `"sourceType":"TARBALL","tarballUrl":"` + s.URL + `/v2/key-value-stores/` + kv.Data.ID + `/records/version-0.1.zip?disableRedirect=true"`, "from-kv-zip"},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,16 +96,22 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 		return nil, err
 	}
 	p := &Platform{Users: NewUsers(store, now), Storages: NewStorages(store, now), Actors: NewActors(store, now), Logs: logs, WorkDir: cfg.WorkDir}
+	// Runs and npm execute as BuildUser when there is one: they get the
+	// folders of the PATH that user can reach.
+	runPath := cfg.Path
+	if cfg.BuildUser != nil {
+		runPath = reachablePath(cfg.Path)
+	}
 	p.Builds, err = NewBuilds(BuildConfig{
 		Dir: filepath.Join(cfg.WorkDir, "builds"), CacheDir: cfg.CacheDir, Timeout: cfg.BuildTimeout,
-		PublicURL: cfg.PublicURL, Env: append([]string{"PATH=" + cfg.Path}, cfg.BuildEnv...), User: cfg.BuildUser,
+		PublicURL: cfg.PublicURL, Env: append([]string{"PATH=" + runPath}, cfg.BuildEnv...), User: cfg.BuildUser,
 	}, store, p.Actors, p.Storages, logs, logger, now)
 	if err != nil {
 		return nil, err
 	}
 	p.Runs, err = NewRuns(RunConfig{
 		Dir: filepath.Join(cfg.WorkDir, "runs"), Hide: []string{cfg.DataDir, cfg.WorkDir}, Visible: []string{cfg.CacheDir},
-		MemoryMbytes: cfg.RunMemoryMbytes, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Path: cfg.Path,
+		MemoryMbytes: cfg.RunMemoryMbytes, APIURL: cfg.APIURL, PublicURL: cfg.PublicURL, Path: runPath,
 	}, store, p.Actors, p.Builds, p.Storages, logs, rn, events.NewHub(logger, now), logger, now)
 	if err != nil {
 		return nil, err
@@ -141,4 +148,17 @@ func WorkDirFor(dataDir string) string {
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return filepath.Join(os.TempDir(), "actord-work-"+hex.EncodeToString(sum[:6]))
+}
+
+// reachablePath keeps the folders of a PATH that another user can reach
+// (a root server's PATH may start with folders under /root, whose
+// programs a run as nobody cannot execute).
+func reachablePath(path string) string {
+	var keep []string
+	for _, dir := range filepath.SplitList(path) {
+		if dir != "" && runner.OthersCanReach(dir) {
+			keep = append(keep, dir)
+		}
+	}
+	return strings.Join(keep, string(filepath.ListSeparator))
 }

@@ -228,7 +228,11 @@ func (r *Runner) Start(ctx context.Context, spec *runner.Spec) (runner.Process, 
 		}
 		cmd = exec.Command(args[0], args[1:]...)
 	} else {
-		cmd = exec.Command(spec.Command[0], spec.Command[1:]...)
+		prog, err := program(spec)
+		if err != nil {
+			return nil, fmt.Errorf("start run %s: %w", spec.RunID, err)
+		}
+		cmd = exec.Command(prog, spec.Command[1:]...)
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -366,21 +370,9 @@ func (r *Runner) sandbox(spec *runner.Spec) ([]string, error) {
 		}
 		ro = append(ro, p)
 	}
-	// The program is found as exec.Command finds it unsandboxed: through
-	// the server's PATH, or relative to the run's directory.
-	prog := spec.Command[0]
-	switch {
-	case !strings.Contains(prog, "/"):
-		if prog, err = exec.LookPath(prog); err != nil {
-			return nil, err
-		}
-	case !filepath.IsAbs(prog):
-		prog = filepath.Join(spec.Dir, prog)
-	}
-	if fi, err := os.Stat(prog); err != nil {
+	prog, err := program(spec)
+	if err != nil {
 		return nil, err
-	} else if fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return nil, fmt.Errorf("%s is not an executable file", prog)
 	}
 	// bwrap sets PWD, which the run's environment may not have: env
 	// takes it out again (or back to the spec's value) and execs the
@@ -593,4 +585,42 @@ func Unprivileged() *syscall.Credential {
 		return nil
 	}
 	return &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: true}
+}
+
+// program finds the run's program: a bare name through the PATH of the
+// run's own environment (not the server's: a folder on the server's PATH
+// may be closed to the run's user), a relative path in the run's directory.
+func program(spec *runner.Spec) (string, error) {
+	prog := spec.Command[0]
+	switch {
+	case !strings.Contains(prog, "/"):
+		path := os.Getenv("PATH")
+		for _, kv := range spec.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+		found := ""
+		for _, dir := range filepath.SplitList(path) {
+			if dir == "" || !filepath.IsAbs(dir) {
+				continue
+			}
+			if fi, err := os.Stat(filepath.Join(dir, prog)); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				found = filepath.Join(dir, prog)
+				break
+			}
+		}
+		if found == "" {
+			return "", fmt.Errorf("%s: not found on the run's PATH", prog)
+		}
+		prog = found
+	case !filepath.IsAbs(prog):
+		prog = filepath.Join(spec.Dir, prog)
+	}
+	if fi, err := os.Stat(prog); err != nil {
+		return "", err
+	} else if fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("%s is not an executable file", prog)
+	}
+	return prog, nil
 }
