@@ -215,113 +215,85 @@ func (s *Server) reroute(w http.ResponseWriter, r *http.Request, escapedPath str
 	s.mux.ServeHTTP(w, r2)
 }
 
-func (s *Server) handleRunUpdate() handlerFunc {
+// handleRunAction answers a request on the {runId} run with the run that
+// act makes of it.
+func (s *Server) handleRunAction(act func(r *http.Request, run *actord.Run) (*actord.Run, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		run, err := s.run(r)
 		if err != nil {
 			return err
 		}
+		if run, err = act(r, run); err != nil {
+			return err
+		}
+		writeData(w, http.StatusOK, run)
+		return nil
+	}
+}
+
+func (s *Server) handleRunUpdate() handlerFunc {
+	return s.handleRunAction(func(r *http.Request, run *actord.Run) (*actord.Run, error) {
 		body, err := readJSONObjectBody(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Actor.exit() sends its final status message and exits a
 		// millisecond later: apply it even when the client is gone.
-		run, err = s.runs.Update(context.WithoutCancel(r.Context()), run, body)
-		if err != nil {
-			return err
-		}
-		writeData(w, http.StatusOK, run)
-		return nil
-	}
+		return s.runs.Update(context.WithoutCancel(r.Context()), run, body)
+	})
 }
 
 func (s *Server) handleRunAbort() handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		run, err := s.run(r)
-		if err != nil {
-			return err
-		}
+	return s.handleRunAction(func(r *http.Request, run *actord.Run) (*actord.Run, error) {
 		q := newQuery(r)
 		graceful := q.bool("gracefully", false)
 		if q.err != nil {
-			return q.err
+			return nil, q.err
 		}
 		if actord.IsTerminal(run.Status) {
-			writeData(w, http.StatusOK, run)
-			return nil
+			return run, nil
 		}
-		run, err = s.runs.Abort(context.WithoutCancel(r.Context()), run, graceful)
-		if err != nil {
-			return err
-		}
-		writeData(w, http.StatusOK, run)
-		return nil
-	}
+		return s.runs.Abort(context.WithoutCancel(r.Context()), run, graceful)
+	})
 }
 
 func (s *Server) handleRunReboot() handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		run, err := s.run(r)
-		if err != nil {
-			return err
-		}
-		if run, err = s.runs.Reboot(r.Context(), run); err != nil {
-			return err
-		}
-		writeData(w, http.StatusOK, run)
-		return nil
-	}
+	return s.handleRunAction(func(r *http.Request, run *actord.Run) (*actord.Run, error) {
+		return s.runs.Reboot(r.Context(), run)
+	})
 }
 
 func (s *Server) handleRunMetamorph() handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		run, err := s.run(r)
-		if err != nil {
-			return err
-		}
+	return s.handleRunAction(func(r *http.Request, run *actord.Run) (*actord.Run, error) {
 		q := newQuery(r)
 		target := q.str("targetActorId")
 		if target == "" {
-			return actord.Errorf(actord.ErrParameterRequired, "The \"targetActorId\" parameter is required.")
+			return nil, actord.Errorf(actord.ErrParameterRequired, "The \"targetActorId\" parameter is required.")
 		}
 		a, err := s.actors.ResolveRef(r.Context(), caller(r), target)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body, err := readBody(r, MaxBodyBytes)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		run, err = s.runs.Metamorph(r.Context(), run, a, q.str("build"), body, r.Header.Get("Content-Type"))
-		if err != nil {
-			return err
-		}
-		writeData(w, http.StatusOK, run)
-		return nil
-	}
+		return s.runs.Metamorph(r.Context(), run, a, q.str("build"), body, r.Header.Get("Content-Type"))
+	})
 }
 
 func (s *Server) handleRunResurrect() handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		run, err := s.run(r)
-		if err != nil {
-			return err
-		}
+	return s.handleRunAction(func(r *http.Request, run *actord.Run) (*actord.Run, error) {
 		o, _, err := startOptions(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		a, err := s.actors.ResolveRef(r.Context(), caller(r), run.ActID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if run, err = s.runs.Resurrect(r.Context(), run, a, o); err != nil {
-			return err
-		}
-		writeData(w, http.StatusOK, run)
-		return nil
-	}
+		return s.runs.Resurrect(r.Context(), run, a, o)
+	})
 }
 
 func (s *Server) handleRunCharge() handlerFunc {
