@@ -192,6 +192,11 @@ func sandboxArgs(bwrap string, hide, ro []string, dir string, command []string) 
 		mounts = append(mounts, mount{p, []string{"--ro-bind", p, p}})
 	}
 	mounts = append(mounts, mount{dir, []string{"--bind", dir, dir}})
+	// A /tmp and /dev/shm of the run's own: nothing passes between runs
+	// there (the paths above that live in /tmp are mounted into it).
+	for _, p := range []string{"/tmp", "/dev/shm"} {
+		mounts = append(mounts, mount{p, []string{"--perms", "01777", "--tmpfs", p}})
+	}
 	sort.SliceStable(mounts, func(i, j int) bool { return depth(mounts[i].path) < depth(mounts[j].path) })
 	args := []string{bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
 		"--dev-bind", "/", "/"}

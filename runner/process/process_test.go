@@ -353,7 +353,15 @@ func dataDir(t *testing.T) (data, build, run string) {
 func TestIsolation(t *testing.T) {
 	r := isolated(t)
 	data, build, run := dataDir(t)
-	script := strings.NewReplacer("DATA", data, "BUILD", build).Replace(`
+	// The host's /tmp holds something the run must not see.
+	hostTmp, err := os.MkdirTemp("", "actord-host-tmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(hostTmp)
+	script := strings.NewReplacer("DATA", data, "BUILD", build, "HOSTTMP", hostTmp).Replace(`
+		test -e HOSTTMP && echo "host tmp visible"
+		echo private > /tmp/run-file && echo "tmp writable"
 		echo "data: $(ls -A DATA | tr '\n' ' ')"
 		echo "builds: $(ls -A DATA/builds | tr '\n' ' ')"
 		cat DATA/secret.db 2>/dev/null && echo "secret readable"
@@ -370,12 +378,12 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("result %+v, output %q", res, out.all())
 	}
 	got := strings.Join(out.all(), "\n")
-	for _, want := range []string{"data: builds runs \n", "builds: b1 \n", "from the build", "dir writable", "processes: "} {
+	for _, want := range []string{"data: builds runs \n", "builds: b1 \n", "from the build", "dir writable", "processes: ", "tmp writable"} {
 		if !strings.Contains(got+"\n", want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
-	for _, bad := range []string{"secret", "data writable", "build writable", "pid: 1\n"} {
+	for _, bad := range []string{"secret", "data writable", "build writable", "pid: 1\n", "host tmp visible"} {
 		if strings.Contains(got+"\n", bad) {
 			t.Errorf("output has %q:\n%s", bad, got)
 		}
@@ -548,14 +556,15 @@ time.sleep(30)
 func TestSandboxArgs(t *testing.T) {
 	got := strings.Join(sandboxArgs("/bin/bwrap", []string{"/data", "/srv/x"}, []string{"/data/builds/b"}, "/data/runs/r", []string{"/usr/bin/node", "main.js"}), " ")
 	want := "/bin/bwrap --die-with-parent --unshare-pid --unshare-ipc --unshare-uts --dev-bind / / " +
-		"--tmpfs /data --tmpfs /srv/x --ro-bind /data/builds/b /data/builds/b --bind /data/runs/r /data/runs/r " +
+		"--tmpfs /data --perms 01777 --tmpfs /tmp --tmpfs /srv/x --perms 01777 --tmpfs /dev/shm " +
+		"--ro-bind /data/builds/b /data/builds/b --bind /data/runs/r /data/runs/r " +
 		"--remount-ro /data --remount-ro /srv/x --proc /proc --chdir /data/runs/r -- /usr/bin/node main.js"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	// A run directory inside its build stays writable: mounted last.
 	got = strings.Join(sandboxArgs("bwrap", nil, []string{"/b"}, "/b/run", []string{"x"}), " ")
-	if !strings.Contains(got, "--ro-bind /b /b --bind /b/run /b/run") {
+	if i, j := strings.Index(got, "--ro-bind /b /b"), strings.Index(got, "--bind /b/run /b/run"); i < 0 || j < i {
 		t.Errorf("got %s", got)
 	}
 }
