@@ -75,14 +75,14 @@ type Runner struct {
 	env    string // the env program, which runs the command in the sandbox
 	noIso  string // why runs are not isolated
 	procs  *procTable
-	spawn  spawner
+	spawn  *spawner
 }
 
 var _ runner.Runner = (*Runner)(nil)
 
 // New returns a driver, probing the host for cgroups and bubblewrap.
 func New(logger *slog.Logger, o Options) *Runner {
-	r := &Runner{logger: logger, cred: o.Credential, procs: newProcTable(), spawn: spawner{logger: logger}}
+	r := &Runner{logger: logger, cred: o.Credential, procs: newProcTable()}
 	if r.cred == nil && os.Geteuid() == 0 {
 		r.cred = Unprivileged()
 	}
@@ -106,6 +106,13 @@ func New(logger *slog.Logger, o Options) *Runner {
 		} else {
 			r.cpu = h
 		}
+	}
+	r.spawn = &spawner{logger: logger}
+	if r.mem != nil {
+		r.spawn.hs, r.spawn.mem = append(r.spawn.hs, r.mem), true
+	}
+	if r.cpu != nil {
+		r.spawn.hs = append(r.spawn.hs, r.cpu)
 	}
 	switch o.Isolation {
 	case "", IsolationAuto:
@@ -255,63 +262,33 @@ func (r *Runner) Start(ctx context.Context, spec *runner.Spec) (runner.Process, 
 	p := &proc{spec: spec, cmd: cmd, procs: r.procs, done: make(chan struct{})}
 	var limits []string
 
-	// The run's cgroups, made before it starts so that all of its
-	// processes are born in them.
-	var groups []*cgroup
-	if r.mem != nil {
-		if p.mem, err = r.mem.create(spec.RunID); err == nil && spec.MemoryMbytes > 0 {
-			if err = p.mem.limitMemory(int64(spec.MemoryMbytes) << 20); err != nil {
-				p.mem.remove()
-				p.mem = nil
-			}
-		}
-		if err != nil {
-			p.mem = nil
-			r.logger.WarnContext(ctx, "run memory limit not enforced", "run_id", spec.RunID, "err", err)
-			if spec.MemoryMbytes > 0 {
-				limits = append(limits, "memory limit not enforced: "+err.Error())
-			}
-		} else {
-			groups = append(groups, p.mem)
-		}
+	// The run's cgroups: all of its processes are born in them.
+	var limit int64
+	if r.mem != nil && spec.MemoryMbytes > 0 {
+		limit = int64(spec.MemoryMbytes) << 20
 	}
-	if r.cpu != nil {
-		if p.cpu, err = r.cpu.create(spec.RunID); err != nil {
-			r.logger.DebugContext(ctx, "run CPU time is read from /proc", "run_id", spec.RunID, "err", err)
-			p.cpu = nil
-		} else {
-			groups = append(groups, p.cpu)
-		}
-	}
-
-	var park []string // where the spawning thread goes back to
-	for _, h := range []*hierarchy{r.mem, r.cpu} {
-		if h != nil {
-			park = append(park, h.root)
-		}
-	}
+	res := r.spawn.start(cmd, spec.RunID, limit)
 	var join *joinError
-	if err = r.spawn.start(cmd, groups, park); errors.As(err, &join) {
+	switch err = res.err; {
+	case errors.As(err, &join):
 		// Start it outside, and move it in right after (its first
 		// children might escape).
 		r.logger.WarnContext(ctx, "run started outside its cgroups", "run_id", spec.RunID, "err", err)
-		if err = r.spawn.start(cmd, nil, park); err == nil {
-			for _, g := range groups {
-				err := g.add(cmd.Process.Pid)
-				switch {
-				case err == nil:
-				case g == p.mem:
-					r.logger.WarnContext(ctx, "run memory limit not enforced", "run_id", spec.RunID, "err", err)
-					if spec.MemoryMbytes > 0 {
-						limits = append(limits, "memory limit not enforced: "+err.Error())
-					}
-					p.mem.remove()
-					p.mem = nil
-				default:
-					p.cpu.remove()
-					p.cpu = nil
-				}
+		if err = r.spawn.startOutside(cmd); err == nil {
+			limits = append(limits, p.joinAfterStart(ctx, r, limit)...)
+		}
+	case err == nil:
+		for i, h := range r.spawn.hs {
+			if h == r.mem {
+				p.mem = res.groups[i]
+			} else {
+				p.cpu = res.groups[i]
 			}
+		}
+		if res.limitErr != nil {
+			r.logger.WarnContext(ctx, "run memory limit not enforced", "run_id", spec.RunID, "err", res.limitErr)
+			limits = append(limits, "memory limit not enforced: "+res.limitErr.Error())
+			limit = 0
 		}
 	}
 	if err != nil {
@@ -323,7 +300,7 @@ func (r *Runner) Start(ctx context.Context, spec *runner.Spec) (runner.Process, 
 	pw.Close() // the child holds the write end now
 	p.pgid = cmd.Process.Pid
 	switch {
-	case p.mem != nil && spec.MemoryMbytes > 0:
+	case p.mem != nil && limit > 0:
 		limits = append(limits, fmt.Sprintf("memory limited to %d MB (cgroup)", spec.MemoryMbytes))
 	case len(limits) == 0 && spec.MemoryMbytes > 0:
 		limits = append(limits, "memory limit not enforced: "+r.noCgrp)
@@ -551,6 +528,43 @@ func (p *proc) wait() {
 	p.cpuEnd = max(cpu, p.cpuLast)
 	p.mu.Unlock()
 	close(p.done)
+}
+
+// joinAfterStart moves a run started outside cgroups into new ones; it
+// returns what the run's limits should say.
+func (p *proc) joinAfterStart(ctx context.Context, r *Runner, limit int64) []string {
+	var limits []string
+	pid := p.cmd.Process.Pid
+	if r.mem != nil {
+		g, err := r.mem.create(p.spec.RunID)
+		if err == nil && limit > 0 {
+			err = g.limitMemory(limit)
+		}
+		if err == nil {
+			err = g.add(pid)
+		}
+		if err != nil {
+			if g != nil {
+				g.remove()
+			}
+			r.logger.WarnContext(ctx, "run memory limit not enforced", "run_id", p.spec.RunID, "err", err)
+			if limit > 0 {
+				limits = append(limits, "memory limit not enforced: "+err.Error())
+			}
+		} else {
+			p.mem = g
+		}
+	}
+	if r.cpu != nil {
+		if g, err := r.cpu.create(p.spec.RunID); err == nil {
+			if err := g.add(pid); err != nil {
+				g.remove()
+			} else {
+				p.cpu = g
+			}
+		}
+	}
+	return limits
 }
 
 func (p *proc) removeCgroups() {
