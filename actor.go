@@ -234,7 +234,15 @@ type RunPrivate struct {
 	Webhooks json.RawMessage `json:"webhooks,omitempty"`
 	// Username is the owner's username (for ACTOR_FULL_NAME and logs).
 	ActorFullName string `json:"actorFullName,omitempty"`
+	// IdempotencyKey is the Idempotency-Key the run was started with: for
+	// IdempotencyWindow, the same user's start with the same key is this
+	// run instead of a new one.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
+
+// IdempotencyWindow is how long an Idempotency-Key names the run it
+// started.
+const IdempotencyWindow = 24 * time.Hour
 
 // Run origins (meta.origin).
 const (

@@ -47,6 +47,8 @@ const (
 	ErrParametersMismatched       = "parameters-mismatched"
 	ErrDatasetHasNoSchema         = "dataset-does-not-have-schema"
 	ErrDatasetViewNotFound        = "requested-dataset-view-does-not-exist"
+	ErrRunFailed                  = "run-failed"
+	ErrRunTimeoutExceeded         = "run-timeout-exceeded"
 )
 
 // NotFound returns the 404 error Apify gives for a missing or hidden record,

@@ -22,6 +22,8 @@ func statusOf(typ string) int {
 		return http.StatusMethodNotAllowed
 	case actord.ErrNameNotUnique:
 		return http.StatusConflict
+	case actord.ErrRunTimeoutExceeded:
+		return http.StatusRequestTimeout
 	case actord.ErrRequestTooLarge, actord.ErrRecordTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case actord.ErrUnsupportedContentEncoding:

@@ -74,6 +74,10 @@ func (s *Server) routes() {
 		s.handle("POST "+p+"/{actorId}/builds/{buildId}/abort", s.handleBuildAbort())
 		s.handle("GET "+p+"/{actorId}/runs", s.handleRunList(true))
 		s.handle("POST "+p+"/{actorId}/runs", s.handleRunStart())
+		s.handle("POST "+p+"/{actorId}/run-sync", s.handleRunSync(s.actorTarget))
+		s.handle("GET "+p+"/{actorId}/run-sync", s.handleRunSync(s.actorTarget))
+		s.handle("POST "+p+"/{actorId}/run-sync-get-dataset-items", s.handleRunSyncItems(s.actorTarget))
+		s.handle("GET "+p+"/{actorId}/run-sync-get-dataset-items", s.handleRunSyncItems(s.actorTarget))
 		// …/runs/{runId}… and …/runs/last… are the /v2/actor-runs routes.
 		s.handle(p+"/{actorId}/runs/{runId}", s.handleActorRunRoute())
 		s.handle(p+"/{actorId}/runs/{runId}/{rest...}", s.handleActorRunRoute())

@@ -83,6 +83,9 @@ func (s *Server) handleRunStart() handlerFunc {
 		if err != nil {
 			return err
 		}
+		if o.IdempotencyKey, err = idempotencyKey(r); err != nil {
+			return err
+		}
 		wait := waitParam(q)
 		if q.err != nil {
 			return q.err

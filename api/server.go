@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/actord/actord/platform"
 )
@@ -15,6 +16,9 @@ type Config struct {
 	// PublicURL is the origin clients reach the server at, used in the
 	// links the API returns (Location headers, consoleUrl, …).
 	PublicURL string
+	// SyncTimeout is how long the run-sync routes wait for their run
+	// (0: DefaultSyncTimeout, Apify's 300 s).
+	SyncTimeout time.Duration
 }
 
 // Services are the platform services the API serves.
@@ -29,29 +33,34 @@ type Services struct {
 
 // Server routes and serves the API. Build it with NewServer.
 type Server struct {
-	logger    *slog.Logger
-	publicURL string
-	users     *platform.Users
-	storages  *platform.Storages
-	actors    *platform.Actors
-	builds    *platform.Builds
-	runs      *platform.Runs
-	logs      *platform.Logs
-	mux       *http.ServeMux
+	logger      *slog.Logger
+	publicURL   string
+	syncTimeout time.Duration
+	users       *platform.Users
+	storages    *platform.Storages
+	actors      *platform.Actors
+	builds      *platform.Builds
+	runs        *platform.Runs
+	logs        *platform.Logs
+	mux         *http.ServeMux
 }
 
 // NewServer returns the API handler.
 func NewServer(cfg Config, logger *slog.Logger, svc Services) http.Handler {
 	s := &Server{
-		logger:    logger,
-		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
-		users:     svc.Users,
-		storages:  svc.Storages,
-		actors:    svc.Actors,
-		builds:    svc.Builds,
-		runs:      svc.Runs,
-		logs:      svc.Logs,
-		mux:       http.NewServeMux(),
+		logger:      logger,
+		publicURL:   strings.TrimSuffix(cfg.PublicURL, "/"),
+		syncTimeout: cfg.SyncTimeout,
+		users:       svc.Users,
+		storages:    svc.Storages,
+		actors:      svc.Actors,
+		builds:      svc.Builds,
+		runs:        svc.Runs,
+		logs:        svc.Logs,
+		mux:         http.NewServeMux(),
+	}
+	if s.syncTimeout <= 0 {
+		s.syncTimeout = DefaultSyncTimeout
 	}
 	s.routes()
 	var h http.Handler = s.mux

@@ -184,35 +184,52 @@ func writeTable(w io.Writer, o *Options, c Cursor, t *transformer, ds Dataset) e
 	if err := tw.Header(columns); err != nil {
 		return err
 	}
-	index := make(map[string]int, len(columns))
-	for i, name := range columns {
-		index[name] = i
-	}
-	cells := make([]Cell, len(columns))
-	var known leafCache
-	setCell := func(p []byte, _ int, v []byte) {
-		i := -1
-		if known.hit(p) {
-			i = known.val()
-		} else {
-			if j, ok := index[string(p)]; ok {
-				i = j
-			}
-			known.set(p, i)
-		}
-		if i >= 0 {
-			cells[i] = cellOf(v)
-		}
-	}
+	row := newRowFiller(columns)
 	if err := eachRecord(c, t, func(rec []byte) error {
-		clear(cells)
-		known.restart()
-		path = walkLeaves(rec, path, setCell)
-		return tw.Row(cells)
+		return tw.Row(row.fill(rec))
 	}); err != nil {
 		return err
 	}
 	return tw.Close()
+}
+
+// rowFiller turns records into the cells of a table's columns.
+type rowFiller struct {
+	index map[string]int
+	cells []Cell
+	known leafCache
+	path  []byte
+}
+
+func newRowFiller(columns []string) *rowFiller {
+	f := &rowFiller{index: make(map[string]int, len(columns)), cells: make([]Cell, len(columns))}
+	for i, name := range columns {
+		f.index[name] = i
+	}
+	return f
+}
+
+// fill returns the cells of rec, valid until the next call.
+func (f *rowFiller) fill(rec []byte) []Cell {
+	clear(f.cells)
+	f.known.restart()
+	f.path = walkLeaves(rec, f.path, f.setCell)
+	return f.cells
+}
+
+func (f *rowFiller) setCell(p []byte, _ int, v []byte) {
+	i := -1
+	if f.known.hit(p) {
+		i = f.known.val()
+	} else {
+		if j, ok := f.index[string(p)]; ok {
+			i = j
+		}
+		f.known.set(p, i)
+	}
+	if i >= 0 {
+		f.cells[i] = cellOf(v)
+	}
 }
 
 // columnFields is the field list that orders the columns: the output names

@@ -51,7 +51,7 @@ type Builds struct {
 	logs     *Logs
 	logger   *slog.Logger
 	now      func() time.Time
-	ends     endSignals
+	ends     signals
 
 	mu      sync.Mutex
 	cancels map[string]context.CancelCauseFunc // builds in progress
@@ -305,7 +305,7 @@ func (s *Builds) Get(ctx context.Context, caller *actord.User, id string) (*acto
 
 // Wait long-polls build id until it ends or wait passes.
 func (s *Builds) Wait(ctx context.Context, caller *actord.User, id string, wait time.Duration) (*actord.Build, error) {
-	return waitEnd(ctx, &s.ends, id, wait, func() (*actord.Build, error) { return s.Get(ctx, caller, id) },
+	return waitEnd(ctx, &s.ends, id, min(wait, MaxWaitForFinish), func() (*actord.Build, error) { return s.Get(ctx, caller, id) },
 		func(b *actord.Build) bool { return actord.IsTerminal(b.Status) })
 }
 

@@ -29,8 +29,13 @@ func (s *Storages) PushItems(ctx context.Context, ds *actord.Storage, body []byt
 	if err != nil {
 		return 0, notFoundAs(err, "Dataset")
 	}
+	s.appended.fire(ds.ID)
 	return n, nil
 }
+
+// Appended returns a channel closed when items are next pushed to dataset
+// id (by a push that starts after this call).
+func (s *Storages) Appended(id string) <-chan struct{} { return s.appended.channel(id) }
 
 // Items opens a window of a dataset's items (Limit < 0: no limit). The
 // caller must Close the cursor.

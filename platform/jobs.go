@@ -9,15 +9,17 @@ import (
 // MaxWaitForFinish caps waitForFinish long-polls, as Apify does.
 const MaxWaitForFinish = 60 * time.Second
 
-// endSignals wakes the waiters of a build or run when it ends, so
-// waitForFinish is a long-poll and never a sleep loop.
-type endSignals struct {
+// signals wakes the waiters of an event of an object: a build or run
+// ending (so waitForFinish is a long-poll and never a sleep loop), items
+// pushed to a dataset (for run-sync's stream=1). Firing an object nobody
+// waits for costs a map lookup.
+type signals struct {
 	mu sync.Mutex
 	m  map[string]chan struct{}
 }
 
 // channel returns the channel closed when job id next ends.
-func (e *endSignals) channel(id string) <-chan struct{} {
+func (e *signals) channel(id string) <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
@@ -33,7 +35,7 @@ func (e *endSignals) channel(id string) <-chan struct{} {
 
 // fire wakes everyone waiting for job id. The job's terminal state must
 // be stored before, so a waiter that subscribes after fire sees it.
-func (e *endSignals) fire(id string) {
+func (e *signals) fire(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c, ok := e.m[id]; ok {
@@ -43,9 +45,9 @@ func (e *endSignals) fire(id string) {
 }
 
 // waitEnd polls get once, then after each end signal, until done reports
-// the job finished or wait has passed; it returns the job as last read.
-func waitEnd[T any](ctx context.Context, e *endSignals, id string, wait time.Duration, get func() (T, error), done func(T) bool) (T, error) {
-	wait = min(wait, MaxWaitForFinish)
+// the job finished or wait has passed (or ctx ends); it returns the job as
+// last read. Callers cap wait (waitForFinish: MaxWaitForFinish).
+func waitEnd[T any](ctx context.Context, e *signals, id string, wait time.Duration, get func() (T, error), done func(T) bool) (T, error) {
 	var timeout <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)

@@ -59,7 +59,7 @@ type Runs struct {
 	hub      *events.Hub
 	logger   *slog.Logger
 	now      func() time.Time
-	ends     endSignals
+	ends     signals
 
 	mu      sync.Mutex
 	used    int                 // memory of the runs holding capacity
@@ -118,13 +118,31 @@ type StartOptions struct {
 	ContentType       string
 	Origin            string
 	TaskID            string
-	ClientIP          string
-	UserAgent         string
+	// IdempotencyKey: a start with the same key as one of the caller's
+	// runs of the last IdempotencyWindow is that run (see Start).
+	IdempotencyKey string
+	ClientIP       string
+	UserAgent      string
 }
 
 // Start validates the input, creates the run with its storages and INPUT
 // record, and queues it. Nothing is created when the input is invalid.
+//
+// With an idempotency key that names one of the caller's runs of the last
+// IdempotencyWindow, Start creates nothing and returns that run (finished
+// or not), so a client that lost its answer can repeat the request. The
+// key is claimed in the run's create transaction: concurrent starts with
+// one key make one run.
 func (s *Runs) Start(ctx context.Context, caller *actord.User, a *actord.Actor, o StartOptions) (*actord.Run, error) {
+	if o.IdempotencyKey != "" {
+		id, err := s.store.RunByIdempotencyKey(ctx, caller.ID, o.IdempotencyKey, s.now().Add(-actord.IdempotencyWindow))
+		if err == nil {
+			return s.sameStart(ctx, caller, a, o, id)
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("look up idempotency key: %w", err)
+		}
+	}
 	b, err := s.builds.Find(ctx, a, o.Build)
 	if err != nil {
 		return nil, err
@@ -160,11 +178,35 @@ func (s *Runs) Start(ctx context.Context, caller *actord.User, a *actord.Actor, 
 	if input != nil {
 		rec = &actord.Record{StoreID: run.DefaultKeyValueStoreID, Key: "INPUT", ContentType: contentType, Value: input}
 	}
+	run.Private.IdempotencyKey = o.IdempotencyKey
 	if err := s.store.RunCreate(ctx, run, storages, rec); err != nil {
+		var inUse *storage.IdempotencyKeyInUse
+		if errors.As(err, &inUse) {
+			return s.sameStart(ctx, caller, a, o, inUse.RunID)
+		}
 		return nil, fmt.Errorf("create run: %w", err)
 	}
 	s.logger.Info("run created", "run_id", run.ID, "actor_id", a.ID, "build", b.BuildNumber, "memory_mb", opts.MemoryMbytes)
 	s.enqueue(run)
+	return run, nil
+}
+
+// sameStart returns run id, which an earlier start with o's idempotency
+// key made, when it is a run of the same actor (and task).
+func (s *Runs) sameStart(ctx context.Context, caller *actord.User, a *actord.Actor, o StartOptions, id string) (*actord.Run, error) {
+	run, err := s.Get(ctx, caller, id)
+	if err != nil {
+		return nil, err
+	}
+	task := ""
+	if run.ActorTaskID != nil {
+		task = *run.ActorTaskID
+	}
+	if run.ActID != a.ID || task != o.TaskID {
+		return nil, actord.Errorf(actord.ErrInvalidRequest,
+			"The Idempotency-Key %q was used within the last 24 hours for run %s, which is not a run of this Actor or task.", o.IdempotencyKey, id)
+	}
+	s.logger.Info("run start repeated with its idempotency key", "run_id", id)
 	return run, nil
 }
 
@@ -283,11 +325,23 @@ func (s *Runs) Get(ctx context.Context, caller *actord.User, id string) (*actord
 	return r, nil
 }
 
-// Wait long-polls run id until it ends or wait passes.
+// Wait long-polls run id until it ends or wait (at most MaxWaitForFinish)
+// passes.
 func (s *Runs) Wait(ctx context.Context, caller *actord.User, id string, wait time.Duration) (*actord.Run, error) {
+	return s.AwaitEnd(ctx, caller, id, min(wait, MaxWaitForFinish))
+}
+
+// AwaitEnd waits until run id ends, wait passes or ctx ends, whichever is
+// first, and returns the run as it then is. The wait is woken by the
+// run's end, never a poll. The sync routes wait up to their wall (300 s).
+func (s *Runs) AwaitEnd(ctx context.Context, caller *actord.User, id string, wait time.Duration) (*actord.Run, error) {
 	return waitEnd(ctx, &s.ends, id, wait, func() (*actord.Run, error) { return s.Get(ctx, caller, id) },
 		func(r *actord.Run) bool { return actord.IsTerminal(r.Status) })
 }
+
+// Ended returns a channel closed when run id next ends (after its end is
+// stored). Get the channel before reading the run, so no end is missed.
+func (s *Runs) Ended(id string) <-chan struct{} { return s.ends.channel(id) }
 
 // List returns a page of runs.
 func (s *Runs) List(ctx context.Context, p *storage.ListParams) ([]*actord.Run, int64, error) {

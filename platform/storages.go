@@ -22,6 +22,8 @@ type Storages struct {
 
 	mu         sync.Mutex
 	validators map[string]*actorjson.DatasetValidator // by dataset schema
+
+	appended signals // by dataset ID
 }
 
 // NewStorages returns the storage service.

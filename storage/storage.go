@@ -123,11 +123,24 @@ type Store interface {
 	RunUpdate(ctx context.Context, r *actord.Run) error
 	// RunsWithStatus lists runs in any of the statuses, oldest first.
 	RunsWithStatus(ctx context.Context, statuses ...string) ([]*actord.Run, error)
+	// RunByIdempotencyKey returns the ID of the user's run started with
+	// key at or after since (RunCreate records the key of a run whose
+	// Private.IdempotencyKey is set), or ErrNotFound.
+	RunByIdempotencyKey(ctx context.Context, userID, key string, since time.Time) (string, error)
 }
 
 // ListParams selects a page of a user's actors, builds or runs, oldest
 // first unless Desc. ActID and Status narrow builds and runs; Limit <= 0
 // means no limit.
+// IdempotencyKeyInUse is RunCreate's error when the run's idempotency key
+// already names another run of the user within actord.IdempotencyWindow;
+// nothing was created.
+type IdempotencyKeyInUse struct{ RunID string }
+
+func (e *IdempotencyKeyInUse) Error() string {
+	return "idempotency key in use by run " + e.RunID
+}
+
 type ListParams struct {
 	UserID string
 	ActID  string

@@ -30,8 +30,14 @@ type Server struct {
 	t          testing.TB
 }
 
+// Option changes the API's configuration.
+type Option func(*api.Config)
+
+// SyncTimeout sets the wall of the run-sync routes.
+func SyncTimeout(d time.Duration) Option { return func(c *api.Config) { c.SyncTimeout = d } }
+
 // New starts a server that is stopped when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -60,7 +66,11 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	p.Users = users
-	hs.Config.Handler = api.NewServer(api.Config{PublicURL: hs.URL}, logger, api.Services{
+	cfg := api.Config{PublicURL: hs.URL}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	hs.Config.Handler = api.NewServer(cfg, logger, api.Services{
 		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})
 	t.Cleanup(func() {

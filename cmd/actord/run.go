@@ -51,7 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"directory of build and run directories (env ACTORD_WORK_DIR; default <data-dir>/work, or a folder of the temp dir when runs, as nobody, could not reach that)")
 	isolation := serve.Flags().String("isolation", cmp.Or(getenv("ACTORD_ISOLATION"), process.IsolationAuto),
 		"sandbox runs with bubblewrap when it is installed (auto) or never (off) (env ACTORD_ISOLATION)")
+	syncTimeout := serve.Flags().Int("sync-timeout", envInt(getenv, "ACTORD_SYNC_TIMEOUT_SECS", int(api.DefaultSyncTimeout/time.Second)),
+		"seconds the run-sync routes wait for their run before answering 408 (env ACTORD_SYNC_TIMEOUT_SECS; Apify's is 300)")
 	serve.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *syncTimeout <= 0 {
+			return errors.New("--sync-timeout must be positive")
+		}
 		if *isolation != process.IsolationAuto && *isolation != process.IsolationOff {
 			return fmt.Errorf("--isolation must be %s or %s", process.IsolationAuto, process.IsolationOff)
 		}
@@ -65,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			BuildCacheDir:   *buildCache,
 			WorkDir:         *workDir,
 			Isolation:       *isolation,
+			SyncTimeout:     time.Duration(*syncTimeout) * time.Second,
 			Getenv:          getenv,
 		}, stderr)
 	}
@@ -134,6 +140,7 @@ type serveConfig struct {
 	BuildCacheDir   string
 	WorkDir         string
 	Isolation       string
+	SyncTimeout     time.Duration
 	Getenv          func(string) string
 }
 
@@ -193,7 +200,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		return err
 	}
 	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes, "work_dir", p.WorkDir)
-	handler := api.NewServer(api.Config{PublicURL: public}, logger, api.Services{
+	handler := api.NewServer(api.Config{PublicURL: public, SyncTimeout: cfg.SyncTimeout}, logger, api.Services{
 		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})
 	srv := &http.Server{

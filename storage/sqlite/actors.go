@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -250,9 +251,48 @@ func (db *DB) RunCreate(ctx context.Context, r *actord.Run, storages []*actord.S
 		if err := insertRun(ctx, tx, r); err != nil {
 			return err
 		}
+		if key := r.Private.IdempotencyKey; key != "" {
+			if err := claimIdempotencyKey(ctx, tx, r, key); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE actors SET total_runs = total_runs + 1, last_run_at = ? WHERE id = ?`, ms(r.StartedAt.Time), r.ActID)
 		return err
 	})
+}
+
+// claimIdempotencyKey records that key names run r, unless it names
+// another run of the window (*storage.IdempotencyKeyInUse: the whole
+// create rolls back, so concurrent starts with one key make one run).
+func claimIdempotencyKey(ctx context.Context, tx *sql.Tx, r *actord.Run, key string) error {
+	now := r.StartedAt.Time
+	cutoff := ms(now.Add(-actord.IdempotencyWindow))
+	if _, err := tx.ExecContext(ctx, `DELETE FROM run_idempotency_keys WHERE created_at < ?`, cutoff); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO run_idempotency_keys (user_id, key, run_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id, key) DO NOTHING`, r.UserID, key, r.ID, ms(now))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var other string
+	if err := tx.QueryRowContext(ctx, `SELECT run_id FROM run_idempotency_keys WHERE user_id = ? AND key = ?`, r.UserID, key).Scan(&other); err != nil {
+		return err
+	}
+	return &storage.IdempotencyKeyInUse{RunID: other}
+}
+
+func (db *DB) RunByIdempotencyKey(ctx context.Context, userID, key string, since time.Time) (string, error) {
+	var id string
+	err := db.r.QueryRowContext(ctx, `SELECT run_id FROM run_idempotency_keys WHERE user_id = ? AND key = ? AND created_at >= ?`,
+		userID, key, ms(since)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", storage.ErrNotFound
+	}
+	return id, err
 }
 
 func (db *DB) RunGet(ctx context.Context, id string) (*actord.Run, error) {

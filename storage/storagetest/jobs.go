@@ -248,3 +248,54 @@ func testRunCreate(t *testing.T, s storage.Store) {
 		t.Fatalf("token after RunFinish: %v", err)
 	}
 }
+
+// testRunIdempotencyKey: a run's idempotency key names it for the window;
+// a second create with the key creates nothing and names the first run.
+func testRunIdempotencyKey(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	u := newUser(t, s)
+	a := &actord.Actor{ID: actord.NewID(), UserID: u.ID, Username: u.Username, Name: "a", CreatedAt: actord.At(now), ModifiedAt: actord.At(now)}
+	if err := s.ActorInsert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	newRun := func(at time.Time, key string) (*actord.Run, []*actord.Storage) {
+		r := &actord.Run{ID: actord.NewID(), ActID: a.ID, UserID: u.ID, Status: actord.StatusReady, StartedAt: actord.At(at)}
+		r.Private.IdempotencyKey = key
+		st := &actord.Storage{ID: actord.NewID(), Kind: actord.KindDataset, UserID: u.ID, ActRunID: r.ID, GeneralAccess: actord.AccessRestricted,
+			CreatedAt: at, ModifiedAt: at, AccessedAt: at}
+		return r, []*actord.Storage{st}
+	}
+	if _, err := s.RunByIdempotencyKey(ctx, u.ID, "k", now.Add(-actord.IdempotencyWindow)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	first, sts := newRun(now, "k")
+	if err := s.RunCreate(ctx, first, sts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.RunByIdempotencyKey(ctx, u.ID, "k", now.Add(-actord.IdempotencyWindow)); err != nil || id != first.ID {
+		t.Fatalf("key: %q %v, want %s", id, err, first.ID)
+	}
+	second, sts2 := newRun(now.Add(time.Hour), "k")
+	var inUse *storage.IdempotencyKeyInUse
+	if err := s.RunCreate(ctx, second, sts2, nil); !errors.As(err, &inUse) || inUse.RunID != first.ID {
+		t.Fatalf("second create with the key: %v", err)
+	}
+	if _, err := s.RunGet(ctx, second.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the refused run exists: %v", err)
+	}
+	if _, err := s.StorageGet(ctx, actord.KindDataset, sts2[0].ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the refused run's storage exists: %v", err)
+	}
+	// After the window the key is free again.
+	later := now.Add(actord.IdempotencyWindow + time.Minute)
+	if _, err := s.RunByIdempotencyKey(ctx, u.ID, "k", later.Add(-actord.IdempotencyWindow)); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("expired key: %v", err)
+	}
+	third, sts3 := newRun(later, "k")
+	if err := s.RunCreate(ctx, third, sts3, nil); err != nil {
+		t.Fatalf("create with an expired key: %v", err)
+	}
+	if id, _ := s.RunByIdempotencyKey(ctx, u.ID, "k", later.Add(-actord.IdempotencyWindow)); id != third.ID {
+		t.Fatalf("key after the window names %q, want %s", id, third.ID)
+	}
+}
