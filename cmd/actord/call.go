@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -159,7 +162,14 @@ func (e *runError) ExitCode() int {
 	return 1
 }
 
-// call starts the actor, follows the run and prints its dataset.
+// call starts the actor, follows the run's log and prints its dataset.
+//
+// The run is started with POST …/runs, which names it at once (for the
+// log), and its items come from run-sync-get-dataset-items, which answers
+// when the run ends (no polling). Both requests carry one Idempotency-Key,
+// so the second re-attaches to the run the first started; when the
+// server's sync wall (408) passes first, call says so, names the run and
+// attaches again.
 func call(ctx context.Context, c *apiClient, actor string, input []byte, opts *callOptions, stdout, stderr io.Writer) error {
 	q := url.Values{}
 	if opts.set["build"] {
@@ -171,8 +181,9 @@ func call(ctx context.Context, c *apiClient, actor string, input []byte, opts *c
 	if opts.set["timeout"] {
 		q.Set("timeout", strconv.Itoa(opts.timeout))
 	}
+	key := "actord-call-" + randomKey()
 	start := func(ref string) (*job, error) {
-		r := request{method: http.MethodPost, path: "/v2/acts/" + url.PathEscape(ref) + "/runs", query: q}
+		r := request{method: http.MethodPost, path: "/v2/acts/" + url.PathEscape(ref) + "/runs", query: q, idempotencyKey: key}
 		if input != nil {
 			r.contentType, r.body = "application/json", input
 		}
@@ -209,36 +220,71 @@ func call(ctx context.Context, c *apiClient, actor string, input []byte, opts *c
 	if err != nil {
 		return err
 	}
-	if run.ID == "" {
-		return fmt.Errorf("the run object has no id")
+	if run.ID == "" || run.ActID == "" {
+		return fmt.Errorf("the run object has no id or actId")
 	}
 	fmt.Fprintf(stderr, "Run %s started (build %s)\n", run.ID, run.BuildNumber)
 
-	run, err = c.follow(ctx, "/v2/actor-runs", run, stderr)
-	if err != nil {
+	stopLog := c.streamLog(ctx, run.ID, stderr)
+	sq := url.Values{"format": {opts.format}}
+	for k, v := range q {
+		sq[k] = v
+	}
+	sync := request{method: http.MethodPost, path: "/v2/acts/" + url.PathEscape(run.ActID) + "/run-sync-get-dataset-items",
+		query: sq, idempotencyKey: key}
+	if input != nil {
+		sync.contentType, sync.body = "application/json", input
+	}
+	for {
+		resp, err := c.send(ctx, sync)
+		var ae *apiError
+		switch {
+		case err == nil:
+			defer resp.Body.Close()
+			stopLog(true)
+			fmt.Fprintf(stderr, "Run %s %s\n", run.ID, actord.StatusSucceeded)
+			if _, err := io.Copy(stdout, resp.Body); err != nil {
+				return fmt.Errorf("items of run %s: %w", run.ID, err)
+			}
+			return nil
+		case errors.As(err, &ae) && ae.Type == actord.ErrRunTimeoutExceeded:
+			fmt.Fprintf(stderr, "Run %s is still running after the server's sync timeout; waiting again (it goes on if you stop here: GET /v2/actor-runs/%s)\n", run.ID, run.ID)
+			continue
+		case errors.As(err, &ae) && ae.Type == actord.ErrRunFailed:
+			stopLog(true)
+			return c.failed(ctx, run.ID, opts.format, stdout, stderr)
+		default:
+			stopLog(false)
+			if ctx.Err() != nil {
+				fmt.Fprintf(stderr, "Run %s goes on without this command: GET /v2/actor-runs/%s\n", run.ID, run.ID)
+			}
+			return err
+		}
+	}
+}
+
+// failed reports a run that did not succeed: its status, then what its
+// dataset holds (what it pushed before failing is often what the caller
+// wants), then the run as a *runError.
+func (c *apiClient) failed(ctx context.Context, runID, format string, stdout, stderr io.Writer) error {
+	run := &job{}
+	if err := c.getJSON(ctx, "/v2/actor-runs/"+url.PathEscape(runID), nil, run); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "Run %s %s\n", run.ID, run.Status)
-
-	var runErr error
-	if run.Status != actord.StatusSucceeded {
-		runErr = &runError{run: run}
-	}
-	// The dataset is printed also for a failed run: what it pushed before
-	// failing is often what the caller wants to see.
+	runErr := &runError{run: run}
 	if run.DefaultDatasetID == "" {
-		if runErr != nil {
-			return runErr
-		}
-		return fmt.Errorf("run %s has no default dataset", run.ID)
-	}
-	err = c.copyTo(ctx, stdout, "/v2/datasets/"+url.PathEscape(run.DefaultDatasetID)+"/items",
-		url.Values{"format": {opts.format}})
-	if runErr != nil {
-		if err != nil {
-			fmt.Fprintf(stderr, "warning: dataset items of run %s: %v\n", run.ID, err)
-		}
 		return runErr
 	}
-	return err
+	if err := c.copyTo(ctx, stdout, "/v2/datasets/"+url.PathEscape(run.DefaultDatasetID)+"/items", url.Values{"format": {format}}); err != nil {
+		fmt.Fprintf(stderr, "warning: dataset items of run %s: %v\n", run.ID, err)
+	}
+	return runErr
+}
+
+// randomKey is 16 random bytes in hex.
+func randomKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

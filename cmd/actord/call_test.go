@@ -31,9 +31,7 @@ func TestCallProtocol(t *testing.T) {
 			wantSeq: []string{
 				"GET /v2/users/me",
 				"POST /v2/acts/alice~hello/runs?build=0.1.1&memory=512&timeout=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/datasets/DS1/items?format=csv",
+				"POST /v2/acts/ACT1/run-sync-get-dataset-items?build=0.1.1&format=csv&memory=512&timeout=60",
 			},
 			wantBody: `{"a":1}`,
 		},
@@ -42,9 +40,7 @@ func TestCallProtocol(t *testing.T) {
 			args: []string{"call", "bob/hello", "--input", "@" + inputFile},
 			wantSeq: []string{
 				"POST /v2/acts/bob~hello/runs",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/datasets/DS1/items?format=json",
+				"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
 			},
 			wantBody: `{"from":"file"}`,
 		},
@@ -53,9 +49,7 @@ func TestCallProtocol(t *testing.T) {
 			args: []string{"call", "bob~hello", "--timeout", "0"},
 			wantSeq: []string{
 				"POST /v2/acts/bob~hello/runs?timeout=0",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/datasets/DS1/items?format=json",
+				"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json&timeout=0",
 			},
 		},
 		{
@@ -63,9 +57,7 @@ func TestCallProtocol(t *testing.T) {
 			args: []string{"call", "AbCdEfGhIjKlMnOpQ"},
 			wantSeq: []string{
 				"POST /v2/acts/AbCdEfGhIjKlMnOpQ/runs",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/datasets/DS1/items?format=json",
+				"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
 			},
 		},
 		{
@@ -75,9 +67,7 @@ func TestCallProtocol(t *testing.T) {
 				"POST /v2/acts/seventeenletters1/runs",
 				"GET /v2/users/me",
 				"POST /v2/acts/alice~seventeenletters1/runs",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/actor-runs/RUN1?waitForFinish=60",
-				"GET /v2/datasets/DS1/items?format=json",
+				"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
 			},
 		},
 	}
@@ -200,5 +190,35 @@ func TestCallUnknownActor(t *testing.T) {
 	err := run(context.Background(), []string{"call", "nope"}, f.env(), io.Discard, io.Discard)
 	if err == nil || err.Error() != "record-not-found: Actor was not found (HTTP 404)" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Past the server's sync wall (408), call names the run and attaches
+// again with the same Idempotency-Key; no second run is started.
+func TestCallReattachesAfterSyncTimeout(t *testing.T) {
+	f := newFakeAPI(t)
+	f.actors["alice~hello"] = "ACT1"
+	f.syncTimeouts = 2
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"call", "alice~hello", "--input", `{"a":1}`}, f.env(), &stdout, &stderr); err != nil {
+		t.Fatalf("call: %v\n%s", err, stderr.String())
+	}
+	seq, _ := f.requests()
+	assertSeq(t, seq, []string{
+		"POST /v2/acts/alice~hello/runs",
+		"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
+		"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
+		"POST /v2/acts/ACT1/run-sync-get-dataset-items?format=json",
+	})
+	for _, r := range seq {
+		if r.IdempotencyKey == "" || r.IdempotencyKey != seq[0].IdempotencyKey || string(r.Body) != `{"a":1}` {
+			t.Errorf("%s: Idempotency-Key %q, body %q", r, r.IdempotencyKey, r.Body)
+		}
+	}
+	if n := strings.Count(stderr.String(), "Run RUN1 is still running after the server's sync timeout"); n != 2 {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+	if stdout.String() != f.items {
+		t.Errorf("stdout = %q", stdout.String())
 	}
 }

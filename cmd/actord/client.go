@@ -101,6 +101,8 @@ type request struct {
 	query       url.Values
 	contentType string
 	body        []byte // nil: no body
+	// idempotencyKey is sent as the Idempotency-Key header when set.
+	idempotencyKey string
 }
 
 // send performs r and returns the response when its status is 2xx; any
@@ -124,6 +126,9 @@ func (c *apiClient) send(ctx context.Context, r request) (*http.Response, error)
 	req.Header.Set("X-Actord-Origin", "CLI")
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
+	}
+	if r.idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", r.idempotencyKey)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -252,25 +257,39 @@ var minPollInterval = time.Second
 // has ended (the server ends it with the job).
 var logGrace = 10 * time.Second
 
+// streamLog copies job id's log to logOut until the job ends (the server
+// ends the stream with it). The returned stop waits up to logGrace for
+// the stream to end when drain is set, then cancels it; it returns when
+// the copy has stopped writing to logOut.
+func (c *apiClient) streamLog(ctx context.Context, id string, logOut io.Writer) (stop func(drain bool)) {
+	logCtx, cancelLog := context.WithCancel(ctx)
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		err := c.copyTo(logCtx, logOut, "/v2/logs/"+url.PathEscape(id), url.Values{"stream": {"1"}})
+		if err != nil && logCtx.Err() == nil {
+			fmt.Fprintf(logOut, "warning: log stream of %s: %v\n", id, err)
+		}
+	}()
+	return func(drain bool) {
+		if drain {
+			select {
+			case <-logDone:
+			case <-time.After(logGrace):
+			case <-ctx.Done():
+			}
+		}
+		cancelLog()
+		<-logDone
+	}
+}
+
 // follow streams the job's log to logOut while it long-polls
 // {jobPath}/{id}?waitForFinish=60 until the job ends, and returns the
 // final object. A log stream that fails only costs the log: a warning goes
 // to logOut and the polling continues.
 func (c *apiClient) follow(ctx context.Context, jobPath string, j *job, logOut io.Writer) (*job, error) {
-	logCtx, cancelLog := context.WithCancel(ctx)
-	logDone := make(chan struct{})
-	// Never return while the log goroutine may still write to logOut.
-	defer func() {
-		cancelLog()
-		<-logDone
-	}()
-	go func() {
-		defer close(logDone)
-		err := c.copyTo(logCtx, logOut, "/v2/logs/"+url.PathEscape(j.ID), url.Values{"stream": {"1"}})
-		if err != nil && logCtx.Err() == nil {
-			fmt.Fprintf(logOut, "warning: log stream of %s: %v\n", j.ID, err)
-		}
-	}()
+	stopLog := c.streamLog(ctx, j.ID, logOut)
 
 	cur := j
 	for !actord.IsTerminal(cur.Status) {
@@ -290,11 +309,9 @@ func (c *apiClient) follow(ctx context.Context, jobPath string, j *job, logOut i
 		}
 	}
 
-	select {
-	case <-logDone:
-	case <-time.After(logGrace):
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	stopLog(true)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return cur, nil
 }

@@ -29,6 +29,7 @@ func init() {
 // recorded is one request fakeAPI received.
 type recorded struct {
 	Method, Path, Query, ContentType, Auth string
+	IdempotencyKey                         string
 	Body                                   []byte
 }
 
@@ -56,6 +57,7 @@ type fakeAPI struct {
 	runExitCode   int
 	polls         int
 	items         string // the dataset items body
+	syncTimeouts  int    // run-sync-get-dataset-items answers 408 this many times first
 	meStatus      int    // non-zero: /v2/users/me fails with this status
 }
 
@@ -148,7 +150,39 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		writeData(w, 201, f.runObject("RUNNING"))
 	})
 	mux.HandleFunc("GET /v2/actor-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		writeData(w, 200, f.runObject(f.nextStatus(f.runStatuses)))
+		if r.URL.Query().Has("waitForFinish") {
+			writeData(w, 200, f.runObject(f.nextStatus(f.runStatuses)))
+			return
+		}
+		writeData(w, 200, f.runObject(f.runStatuses[len(f.runStatuses)-1]))
+	})
+	// run-sync-get-dataset-items re-attaches to the run POST …/runs started
+	// with the same Idempotency-Key (only then does it answer).
+	mux.HandleFunc("POST /v2/acts/{id}/run-sync-get-dataset-items", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		var startKey string
+		for _, x := range f.reqs {
+			if strings.HasSuffix(x.Path, "/runs") && x.Method == "POST" {
+				startKey = x.IdempotencyKey
+			}
+		}
+		timeout := f.syncTimeouts > 0
+		if timeout {
+			f.syncTimeouts--
+		}
+		f.mu.Unlock()
+		switch status := f.runStatuses[len(f.runStatuses)-1]; {
+		case r.PathValue("id") != "ACT1" || startKey == "" || r.Header.Get("Idempotency-Key") != startKey:
+			writeErr(w, 400, "invalid-request", "not the started run's actor or Idempotency-Key")
+		case timeout:
+			writeErr(w, 408, "run-timeout-exceeded", "Actor run exceeded the timeout of 300 seconds for this API endpoint")
+		case status != "SUCCEEDED":
+			writeErr(w, 400, "run-failed", "Actor run did not succeed (run ID: RUN1, status: "+status+")")
+		default:
+			w.Header().Set("X-Actord-Run-Id", "RUN1")
+			w.WriteHeader(201)
+			io.WriteString(w, f.items)
+		}
 	})
 	mux.HandleFunc("GET /v2/datasets/{id}/items", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, f.items)
@@ -160,6 +194,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.reqs = append(f.reqs, recorded{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			ContentType: r.Header.Get("Content-Type"), Auth: r.Header.Get("Authorization"), Body: body,
+			IdempotencyKey: r.Header.Get("Idempotency-Key"),
 		})
 		f.mu.Unlock()
 		if r.Header.Get("Authorization") != "Bearer "+fakeToken {
