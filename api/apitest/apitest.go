@@ -61,7 +61,7 @@ func New(t testing.TB) *Server {
 	}
 	p.Users = users
 	hs.Config.Handler = api.NewServer(api.Config{PublicURL: hs.URL}, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})
 	t.Cleanup(func() {
 		hs.Close()

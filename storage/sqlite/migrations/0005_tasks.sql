@@ -2,7 +2,7 @@
 -- counter: the input is the client's JSON object kept byte for byte in a
 -- column of its own (data goes through encoding/json, which would compact
 -- and re-escape it), and the counter is one UPDATE per run. Deleting an
--- actor deletes its tasks, as Apify does.
+-- actor deletes its tasks: they could never run again.
 CREATE TABLE tasks (
     id         TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL REFERENCES users(id),
