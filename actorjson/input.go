@@ -2,7 +2,6 @@ package actorjson
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -101,12 +100,9 @@ func mergeDefaults(input []byte, defaults []member) ([]byte, error) {
 	if len(input) == 0 {
 		input = []byte("{}")
 	}
-	obj, err := parseObject(input)
+	obj, err := parseInputObject(input)
 	if err != nil {
-		if errors.Is(err, errNotObject) {
-			return nil, &actord.Error{Type: errInvalidInput, Message: "Input is not valid: Field input must be object"}
-		}
-		return nil, &actord.Error{Type: errInvalidInput, Message: "Input is not valid: input is not valid JSON: " + strings.TrimPrefix(err.Error(), "invalid JSON: ")}
+		return nil, err
 	}
 	var add []member
 	for _, d := range defaults {

@@ -26,7 +26,7 @@ func shellActor(name, script string) []byte {
 }
 
 // TestActorIsolation: another user never sees or touches an actor, its
-// builds, runs, logs and run storages: every route answers 404.
+// tasks, builds, runs, logs and run storages: every route answers 404.
 func TestActorIsolation(t *testing.T) {
 	s := apitest.New(t)
 	admin := s.AdminToken
@@ -49,6 +49,8 @@ func TestActorIsolation(t *testing.T) {
 		t.Fatalf("run: %s", runRes.Body)
 	}
 	run := id(runRes)
+	task := id(s.Do("POST", "/v2/actor-tasks", admin, []byte(`{"actId":"`+act+`","name":"private-task"}`)))
+	taskRun := id(s.Do("POST", "/v2/actor-tasks/"+task+"/runs?waitForFinish=60", admin, nil))
 
 	for _, route := range []struct{ method, path string }{
 		{"GET", "/v2/acts/" + act},
@@ -81,10 +83,24 @@ func TestActorIsolation(t *testing.T) {
 		{"GET", "/v2/actor-runs/" + run + "/key-value-store/records/INPUT"},
 		{"GET", "/v2/actor-runs/" + run + "/request-queue/head"},
 		{"GET", "/v2/actor-runs/" + run + "/events"},
+		{"GET", "/v2/actor-tasks/" + task},
+		{"GET", "/v2/actor-tasks/admin~private-task"},
+		{"PUT", "/v2/actor-tasks/" + task},
+		{"DELETE", "/v2/actor-tasks/" + task},
+		{"GET", "/v2/actor-tasks/" + task + "/input"},
+		{"PUT", "/v2/actor-tasks/" + task + "/input"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs"},
+		{"POST", "/v2/actor-tasks/" + task + "/runs"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs/last"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs/last/log"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs/last/dataset/items"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs/last/key-value-store/records/INPUT"},
+		{"GET", "/v2/actor-tasks/" + task + "/runs/" + taskRun},
+		{"POST", "/v2/actor-tasks"}, // a task of admin's actor
 	} {
 		var body []byte
 		if route.method == "PUT" || route.method == "POST" {
-			body = []byte(`{}`)
+			body = []byte(`{"actId":"` + act + `","name":"bobs-task"}`)
 		}
 		r := s.Do(route.method, route.path, bob, body)
 		if r.Status != 404 || r.ErrorType() != "record-not-found" {
@@ -94,7 +110,7 @@ func TestActorIsolation(t *testing.T) {
 			t.Errorf("anonymous %s %s: %d, want 401 or 404", route.method, route.path, r.Status)
 		}
 	}
-	for _, list := range []string{"/v2/acts", "/v2/actor-builds", "/v2/actor-runs"} {
+	for _, list := range []string{"/v2/acts", "/v2/actor-tasks", "/v2/actor-builds", "/v2/actor-runs"} {
 		if r := s.Do("GET", list, bob, nil); !strings.Contains(string(r.Body), `"total":0`) {
 			t.Errorf("bob's %s lists admin's: %s", list, r.Body)
 		}
@@ -103,8 +119,11 @@ func TestActorIsolation(t *testing.T) {
 	if r := s.Do("GET", "/v2/logs/"+run, admin, nil); !strings.Contains(string(r.Body), "secret-output") {
 		t.Fatalf("owner's log: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do("GET", "/v2/acts/"+act+"/runs", admin, nil); !strings.Contains(string(r.Body), `"total":1`) {
+	if r := s.Do("GET", "/v2/acts/"+act+"/runs", admin, nil); !strings.Contains(string(r.Body), `"total":2`) { // its own and the task's
 		t.Fatalf("owner's runs: %s", r.Body)
+	}
+	if r := s.Do("GET", "/v2/actor-tasks/"+task+"/input", admin, nil); r.Status != 200 || string(r.Body) != `{}` {
+		t.Fatalf("owner's task input: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -83,6 +83,23 @@ func (s *Server) routes() {
 		s.handle(p+"/{actorId}/runs/{runId}/{rest...}", s.handleActorRunRoute())
 	}
 
+	s.handle("GET /v2/actor-tasks", s.handleTaskList())
+	s.handle("POST /v2/actor-tasks", s.handleTaskCreate())
+	s.handle("GET /v2/actor-tasks/{actorTaskId}", s.handleTaskGet())
+	s.handle("PUT /v2/actor-tasks/{actorTaskId}", s.handleTaskUpdate())
+	s.handle("DELETE /v2/actor-tasks/{actorTaskId}", s.handleTaskDelete())
+	s.handle("GET /v2/actor-tasks/{actorTaskId}/input", s.handleTaskInput(false))
+	s.handle("PUT /v2/actor-tasks/{actorTaskId}/input", s.handleTaskInput(true))
+	s.handle("GET /v2/actor-tasks/{actorTaskId}/runs", s.handleTaskRunList())
+	s.handle("POST /v2/actor-tasks/{actorTaskId}/runs", s.handleTaskRunStart())
+	s.handle("POST /v2/actor-tasks/{actorTaskId}/run-sync", s.handleRunSync(s.taskTarget))
+	s.handle("GET /v2/actor-tasks/{actorTaskId}/run-sync", s.handleRunSync(s.taskTarget))
+	s.handle("POST /v2/actor-tasks/{actorTaskId}/run-sync-get-dataset-items", s.handleRunSyncItems(s.taskTarget))
+	s.handle("GET /v2/actor-tasks/{actorTaskId}/run-sync-get-dataset-items", s.handleRunSyncItems(s.taskTarget))
+	// …/runs/{runId}… and …/runs/last… are the /v2/actor-runs routes.
+	s.handle("/v2/actor-tasks/{actorTaskId}/runs/{runId}", s.handleTaskRunRoute())
+	s.handle("/v2/actor-tasks/{actorTaskId}/runs/{runId}/{rest...}", s.handleTaskRunRoute())
+
 	s.handle("GET /v2/actor-builds", s.handleBuildList(false))
 	s.handle("GET /v2/actor-builds/{buildId}", s.handleBuildGet())
 	s.handle("POST /v2/actor-builds/{buildId}/abort", s.handleBuildAbort())

@@ -73,10 +73,23 @@ func startOptions(r *http.Request) (platform.StartOptions, *query, error) {
 	return o, q, nil
 }
 
-func (s *Server) handleRunStart() handlerFunc {
+func (s *Server) handleRunStart() handlerFunc { return s.handleStart(s.actorTarget) }
+
+// actorTarget runs the {actorId} actor with the request's input.
+func (s *Server) actorTarget(r *http.Request, o platform.StartOptions) (*actord.Actor, platform.StartOptions, error) {
+	a, err := s.actorRef(r)
+	return a, o, err
+}
+
+// startTarget resolves what a start request runs: the actor, and the
+// request's options as that actor (or task) completes them.
+type startTarget func(r *http.Request, o platform.StartOptions) (*actord.Actor, platform.StartOptions, error)
+
+// handleStart starts a run of what target resolves, waiting for its end
+// when the request asks (waitForFinish).
+func (s *Server) handleStart(target startTarget) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actorRef(r)
-		if err != nil {
+		if _, err := requireCaller(r); err != nil {
 			return err
 		}
 		o, q, err := startOptions(r)
@@ -89,6 +102,10 @@ func (s *Server) handleRunStart() handlerFunc {
 		wait := waitParam(q)
 		if q.err != nil {
 			return q.err
+		}
+		a, o, err := target(r, o)
+		if err != nil {
+			return err
 		}
 		run, err := s.runs.Start(r.Context(), caller(r), a, o)
 		if err != nil {
@@ -153,8 +170,31 @@ func (s *Server) handleRunGet() handlerFunc {
 // /v2/actor-runs/{runId}…, where runId "last" is the actor's newest run
 // (with the status the query asks for).
 func (s *Server) handleActorRunRoute() handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+	return s.handleScopedRunRoute(func(r *http.Request) (*runScope, error) {
 		a, err := s.actorRef(r)
+		if err != nil {
+			return nil, err
+		}
+		return &runScope{last: storage.ListParams{UserID: a.UserID, ActID: a.ID},
+			has: func(run *actord.Run) bool { return run.ActID == a.ID }}, nil
+	})
+}
+
+// runScope is the actor or task whose runs a …/runs/{runId} route serves:
+// the filter that finds its runs, and whether a run is one of them.
+type runScope struct {
+	last storage.ListParams
+	has  func(*actord.Run) bool
+}
+
+// handleScopedRunRoute serves <scope>/runs/{runId}… (a route of six
+// segments before the rest: /v2/<collection>/{id}/runs/{runId}) as
+// /v2/actor-runs/{runId}…, where runId "last" is the scope's newest run
+// (with the status the query asks for). A run outside the scope is not
+// found.
+func (s *Server) handleScopedRunRoute(scope func(r *http.Request) (*runScope, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		sc, err := scope(r)
 		if err != nil {
 			return err
 		}
@@ -164,23 +204,23 @@ func (s *Server) handleActorRunRoute() handlerFunc {
 			if status != "" && !actord.ValidStatus(status) {
 				return actord.Errorf(actord.ErrInvalidParameter, "Parameter \"status\" must be a job status.")
 			}
-			run, err = s.runs.Last(r.Context(), &storage.ListParams{UserID: a.UserID, ActID: a.ID, Status: status})
+			p := sc.last
+			p.Status = status
+			run, err = s.runs.Last(r.Context(), &p)
 		} else {
 			run, err = s.runs.Get(r.Context(), caller(r), id)
-			if err == nil && run.ActID != a.ID {
+			if err == nil && !sc.has(run) {
 				err = actord.NotFound("Actor run")
 			}
 		}
 		if err != nil {
 			return err
 		}
-		path := r.URL.EscapedPath()
-		i := strings.Index(path, "/runs/") + len("/runs/")
-		rest := path[i:]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			rest = rest[j:]
-		} else {
-			rest = ""
+		// Split the escaped path, so an escaped "/" inside a segment (a
+		// record key) stays in its segment.
+		rest := ""
+		if parts := strings.SplitN(r.URL.EscapedPath(), "/", 7); len(parts) == 7 {
+			rest = "/" + parts[6]
 		}
 		s.reroute(w, r, "/v2/actor-runs/"+run.ID+rest)
 		return nil

@@ -35,16 +35,6 @@ const (
 // maxIdempotencyKey bounds Idempotency-Key (Stripe allows 255 too).
 const maxIdempotencyKey = 255
 
-// syncTarget resolves what a sync route runs: the actor of the path, or
-// the actor of a task with the task's input and options filled in.
-type syncTarget func(r *http.Request, o platform.StartOptions) (*actord.Actor, platform.StartOptions, error)
-
-// actorTarget runs the {actorId} actor with the request's input.
-func (s *Server) actorTarget(r *http.Request, o platform.StartOptions) (*actord.Actor, platform.StartOptions, error) {
-	a, err := s.actorRef(r)
-	return a, o, err
-}
-
 // handleRunSyncItems serves run-sync-get-dataset-items: start the run,
 // wait for its end, answer 201 with its default dataset's items exactly as
 // GET /v2/datasets/{id}/items would with the same parameters.
@@ -52,7 +42,7 @@ func (s *Server) actorTarget(r *http.Request, o platform.StartOptions) (*actord.
 // With stream=1 (format jsonl or csv) the items are written as the actor
 // pushes them instead, and the run's final status follows the body as the
 // X-Actord-Run-Status trailer.
-func (s *Server) handleRunSyncItems(target syncTarget) handlerFunc {
+func (s *Server) handleRunSyncItems(target startTarget) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		eo, err := export.ParseOptions(r.URL.Query())
 		if err != nil {
@@ -91,7 +81,7 @@ func (s *Server) handleRunSyncItems(target syncTarget) handlerFunc {
 // 201 with the record outputRecordKey (default OUTPUT) of its default
 // key-value store, with the record's Content-Type; an empty body when the
 // actor stored no such record.
-func (s *Server) handleRunSync(target syncTarget) handlerFunc {
+func (s *Server) handleRunSync(target startTarget) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := newQuery(r)
 		key := q.str("outputRecordKey")
@@ -135,7 +125,7 @@ func (s *Server) handleRunSync(target syncTarget) handlerFunc {
 // startSync starts the run of a sync request (or finds the run an earlier
 // request with the same Idempotency-Key started) and names it in the
 // X-Actord-Run-Id header of whatever the answer turns out to be.
-func (s *Server) startSync(w http.ResponseWriter, r *http.Request, target syncTarget) (*actord.Run, error) {
+func (s *Server) startSync(w http.ResponseWriter, r *http.Request, target startTarget) (*actord.Run, error) {
 	o, q, err := startOptions(r)
 	if err != nil {
 		return nil, err

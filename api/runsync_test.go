@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -310,5 +311,46 @@ func TestRunSyncStream(t *testing.T) {
 		if got := first + rest.String(); got != string(want.Body) {
 			t.Errorf("%s: streamed %q, want %q", format, got, want.Body)
 		}
+	}
+}
+
+// The task routes run the task's actor with the saved input (GET) or the
+// saved input overridden by the body's fields (POST).
+func TestRunSyncTask(t *testing.T) {
+	s := apitest.New(t)
+	tok := s.AdminToken
+	act := newItemsActor(t, s, tok, "sync-task-actor")
+	r := s.Do("POST", "/v2/actor-tasks", tok, []byte(`{"actId":"`+act+`","name":"two","input":{"count":2,"outputKey":"SAVED"}}`))
+	if r.Status != 201 {
+		t.Fatalf("create task: %d %s", r.Status, r.Body)
+	}
+	for _, tt := range []struct {
+		method, path, body string
+		items              int
+	}{
+		{"GET", "/v2/actor-tasks/admin~two/run-sync-get-dataset-items?format=jsonl", "", 2},
+		{"POST", "/v2/actor-tasks/admin~two/run-sync-get-dataset-items?format=jsonl&limit=3", `{"count":4}`, 3},
+	} {
+		var body []byte
+		if tt.body != "" {
+			body = []byte(tt.body)
+		}
+		r := s.Do(tt.method, tt.path, tok, body)
+		if r.Status != 201 || r.Header.Get("X-Apify-Pagination-Count") != strconv.Itoa(tt.items) {
+			t.Fatalf("%s %s: %d %s %s", tt.method, tt.path, r.Status, r.Header.Get("X-Apify-Pagination-Count"), r.Body)
+		}
+		run := getRun(t, s, tok, r.Header.Get("X-Actord-Run-Id"))
+		q := tt.path[strings.Index(tt.path, "?"):]
+		if want := s.Do("GET", "/v2/datasets/"+run.DefaultDatasetID+"/items"+q, tok, nil); !bytes.Equal(r.Body, want.Body) {
+			t.Errorf("%s: %q, want %q", tt.path, r.Body, want.Body)
+		}
+	}
+	// run-sync of the task: the saved outputKey holds the OUTPUT.
+	r = s.Do("POST", "/v2/actor-tasks/admin~two/run-sync?outputRecordKey=SAVED", tok, []byte(`{"count":1}`))
+	if r.Status != 201 || string(r.Body) != `{"done":true,"count":1}` {
+		t.Fatalf("task run-sync: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do("POST", "/v2/actor-tasks/admin~two/run-sync", tok, []byte(`[1]`)); r.Status != 400 || r.ErrorType() != "invalid-input" {
+		t.Fatalf("task run-sync with an array: %d %s", r.Status, r.Body)
 	}
 }

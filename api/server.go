@@ -26,6 +26,7 @@ type Services struct {
 	Users    *platform.Users
 	Storages *platform.Storages
 	Actors   *platform.Actors
+	Tasks    *platform.Tasks
 	Builds   *platform.Builds
 	Runs     *platform.Runs
 	Logs     *platform.Logs
@@ -39,6 +40,7 @@ type Server struct {
 	users       *platform.Users
 	storages    *platform.Storages
 	actors      *platform.Actors
+	tasks       *platform.Tasks
 	builds      *platform.Builds
 	runs        *platform.Runs
 	logs        *platform.Logs
@@ -54,6 +56,7 @@ func NewServer(cfg Config, logger *slog.Logger, svc Services) http.Handler {
 		users:       svc.Users,
 		storages:    svc.Storages,
 		actors:      svc.Actors,
+		tasks:       svc.Tasks,
 		builds:      svc.Builds,
 		runs:        svc.Runs,
 		logs:        svc.Logs,

@@ -141,7 +141,8 @@ func (s *Actors) Update(ctx context.Context, a *actord.Actor, body []byte) (*act
 	return &next, nil
 }
 
-// Delete removes an actor. Its builds and runs stay listed under their IDs.
+// Delete removes an actor and its tasks (a task of a deleted actor could
+// never run again). Its builds and runs stay listed under their IDs.
 func (s *Actors) Delete(ctx context.Context, a *actord.Actor) error {
 	if err := s.store.ActorDelete(ctx, a.ID); err != nil {
 		return fmt.Errorf("delete actor: %w", err)

@@ -52,6 +52,7 @@ type Platform struct {
 	Users    *Users
 	Storages *Storages
 	Actors   *Actors
+	Tasks    *Tasks
 	Builds   *Builds
 	Runs     *Runs
 	Logs     *Logs
@@ -96,6 +97,7 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 		return nil, err
 	}
 	p := &Platform{Users: NewUsers(store, now), Storages: NewStorages(store, now), Actors: NewActors(store, now), Logs: logs, WorkDir: cfg.WorkDir}
+	p.Tasks = NewTasks(store, p.Actors, now)
 	// Runs and npm execute as BuildUser when there is one: they get the
 	// folders of the PATH that user can reach.
 	runPath := cfg.Path

@@ -114,7 +114,8 @@ type Store interface {
 
 	RunInsert(ctx context.Context, r *actord.Run) error
 	// RunCreate stores a new run with its default storages and input
-	// record (nil: none), and counts it on its actor, in one transaction.
+	// record (nil: none), and counts it on its actor (and task, when it
+	// has one), in one transaction.
 	RunCreate(ctx context.Context, r *actord.Run, storages []*actord.Storage, input *actord.Record) error
 	// RunFinish stores a run's end and deletes its tokens, atomically.
 	RunFinish(ctx context.Context, r *actord.Run) error
@@ -127,11 +128,23 @@ type Store interface {
 	// key at or after since (RunCreate records the key of a run whose
 	// Private.IdempotencyKey is set), or ErrNotFound.
 	RunByIdempotencyKey(ctx context.Context, userID, key string, since time.Time) (string, error)
+
+	// Actor tasks. A task's name is unique per owner: TaskInsert and
+	// TaskUpdate fail with ErrConflict on a clash. Its run counter
+	// (Stats.TotalRuns) is counted by RunCreate, in the same transaction
+	// as the run, when the run has an ActorTaskID; deleting its actor
+	// deletes the task.
+	TaskInsert(ctx context.Context, t *actord.Task) error
+	TaskGet(ctx context.Context, id string) (*actord.Task, error)
+	TaskGetByName(ctx context.Context, userID, name string) (*actord.Task, error)
+	// TaskList lists one user's tasks (p.UserID) by creation time.
+	TaskList(ctx context.Context, p *ListParams) ([]*actord.Task, int64, error)
+	// TaskUpdate replaces what clients edit of a task (everything but its
+	// counter).
+	TaskUpdate(ctx context.Context, t *actord.Task) error
+	TaskDelete(ctx context.Context, id string) error
 }
 
-// ListParams selects a page of a user's actors, builds or runs, oldest
-// first unless Desc. ActID and Status narrow builds and runs; Limit <= 0
-// means no limit.
 // IdempotencyKeyInUse is RunCreate's error when the run's idempotency key
 // already names another run of the user within actord.IdempotencyWindow;
 // nothing was created.
@@ -141,6 +154,9 @@ func (e *IdempotencyKeyInUse) Error() string {
 	return "idempotency key in use by run " + e.RunID
 }
 
+// ListParams selects a page of a user's actors, tasks, builds or runs,
+// oldest first unless Desc. ActID and Status narrow builds and runs, TaskID
+// runs; Limit <= 0 means no limit.
 type ListParams struct {
 	UserID string
 	ActID  string

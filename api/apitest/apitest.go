@@ -71,7 +71,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		o(&cfg)
 	}
 	hs.Config.Handler = api.NewServer(cfg, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})
 	t.Cleanup(func() {
 		hs.Close()

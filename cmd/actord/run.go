@@ -201,7 +201,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes, "work_dir", p.WorkDir)
 	handler := api.NewServer(api.Config{PublicURL: public, SyncTimeout: cfg.SyncTimeout}, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
 	})
 	srv := &http.Server{
 		Handler:           handler,

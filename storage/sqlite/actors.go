@@ -257,6 +257,10 @@ func (db *DB) RunCreate(ctx context.Context, r *actord.Run, storages []*actord.S
 			}
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE actors SET total_runs = total_runs + 1, last_run_at = ? WHERE id = ?`, ms(r.StartedAt.Time), r.ActID)
+		if err != nil || r.ActorTaskID == nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tasks SET total_runs = total_runs + 1 WHERE id = ?`, *r.ActorTaskID)
 		return err
 	})
 }
@@ -414,7 +418,7 @@ func scanJob(row interface{ Scan(...any) error }, public, private any) error {
 	return nil
 }
 
-// list runs a filtered, paged query on actors, builds or runs and returns
+// list runs a filtered, paged query on actors, tasks, builds or runs and returns
 // the total that matched.
 func (db *DB) list(ctx context.Context, table, columns string, p *storage.ListParams, scan func(*sql.Rows) error) (int64, error) {
 	var where []string
@@ -442,7 +446,7 @@ func (db *DB) list(ctx context.Context, table, columns string, p *storage.ListPa
 		limit = -1
 	}
 	timeCol := "started_at"
-	if table == "actors" {
+	if table == "actors" || table == "tasks" {
 		timeCol = "created_at"
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+` FROM `+table+clause+

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore(t)) })
 	t.Run("RunCreate", func(t *testing.T) { testRunCreate(t, newStore(t)) })
 	t.Run("RunIdempotencyKey", func(t *testing.T) { testRunIdempotencyKey(t, newStore(t)) })
+	t.Run("Tasks", func(t *testing.T) { testTasks(t, newStore(t)) })
 }
 
 var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
