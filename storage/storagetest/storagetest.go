@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("Builds", func(t *testing.T) { testBuilds(t, newStore(t)) })
 	t.Run("Runs", func(t *testing.T) { testRuns(t, newStore(t)) })
 	t.Run("RunCreate", func(t *testing.T) { testRunCreate(t, newStore(t)) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore(t)) })
+	t.Run("WebhookDispatches", func(t *testing.T) { testWebhookDispatches(t, newStore(t)) })
 }
 
 var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
