@@ -25,6 +25,7 @@ type Services struct {
 	Builds   *platform.Builds
 	Runs     *platform.Runs
 	Logs     *platform.Logs
+	Webhooks *platform.Webhooks
 }
 
 // Server routes and serves the API. Build it with NewServer.
@@ -37,6 +38,7 @@ type Server struct {
 	builds    *platform.Builds
 	runs      *platform.Runs
 	logs      *platform.Logs
+	webhooks  *platform.Webhooks
 	mux       *http.ServeMux
 }
 
@@ -51,6 +53,7 @@ func NewServer(cfg Config, logger *slog.Logger, svc Services) http.Handler {
 		builds:    svc.Builds,
 		runs:      svc.Runs,
 		logs:      svc.Logs,
+		webhooks:  svc.Webhooks,
 		mux:       http.NewServeMux(),
 	}
 	s.routes()

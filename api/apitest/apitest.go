@@ -55,13 +55,15 @@ func New(t testing.TB) *Server {
 	hs.Start()
 	s.URL = hs.URL
 	p, err := platform.New(platform.Config{DataDir: dir, APIURL: hs.URL, PublicURL: hs.URL, RunMemoryMbytes: 4096,
-		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}, BuildUser: process.Unprivileged()}, db, process.New(logger, process.Options{}), logger, time.Now)
+		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}, BuildUser: process.Unprivileged(),
+		// Webhook retries come quickly, so tests see them.
+		WebhookTimeout: 5 * time.Second, WebhookRetryBase: 50 * time.Millisecond}, db, process.New(logger, process.Options{}), logger, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Users = users
 	hs.Config.Handler = api.NewServer(api.Config{PublicURL: hs.URL}, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs, Webhooks: p.Webhooks,
 	})
 	t.Cleanup(func() {
 		hs.Close()
