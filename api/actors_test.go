@@ -96,6 +96,12 @@ func TestActorIsolation(t *testing.T) {
 		{"GET", "/v2/actor-tasks/" + task + "/runs/last/dataset/items"},
 		{"GET", "/v2/actor-tasks/" + task + "/runs/last/key-value-store/records/INPUT"},
 		{"GET", "/v2/actor-tasks/" + task + "/runs/" + taskRun},
+		{"GET", "/v2/actor-tasks/" + task + "/webhooks"},
+		{"GET", "/v2/actors/" + act + "/webhooks"},
+		{"POST", "/v2/acts/" + act + "/run-sync"},
+		{"GET", "/v2/acts/" + act + "/run-sync-get-dataset-items"},
+		{"POST", "/v2/actor-tasks/" + task + "/run-sync"},
+		{"GET", "/v2/actor-tasks/" + task + "/run-sync-get-dataset-items"},
 		{"POST", "/v2/actor-tasks"}, // a task of admin's actor
 	} {
 		var body []byte

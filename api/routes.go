@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	s.handle("GET /v2/actor-tasks/{actorTaskId}/input", s.handleTaskInput(false))
 	s.handle("PUT /v2/actor-tasks/{actorTaskId}/input", s.handleTaskInput(true))
 	s.handle("GET /v2/actor-tasks/{actorTaskId}/runs", s.handleTaskRunList())
+	s.handle("GET /v2/actor-tasks/{actorTaskId}/webhooks", s.handleTaskWebhookList())
 	s.handle("POST /v2/actor-tasks/{actorTaskId}/runs", s.handleTaskRunStart())
 	s.handle("POST /v2/actor-tasks/{actorTaskId}/run-sync", s.handleRunSync(s.taskTarget))
 	s.handle("GET /v2/actor-tasks/{actorTaskId}/run-sync", s.handleRunSync(s.taskTarget))
@@ -119,6 +120,19 @@ func (s *Server) routes() {
 	for sub, k := range map[string]storageKind{"dataset": datasets, "key-value-store": keyValueStores, "request-queue": requestQueues} {
 		s.handle("/v2/actor-runs/{runId}/"+sub, s.handleRunStorageRoute(sub, k))
 		s.handle("/v2/actor-runs/{runId}/"+sub+"/{rest...}", s.handleRunStorageRoute(sub, k))
+	}
+
+	s.handle("GET /v2/webhooks", s.handleWebhookList())
+	s.handle("POST /v2/webhooks", s.handleWebhookCreate())
+	s.handle("GET /v2/webhooks/{webhookId}", s.handleWebhookGet())
+	s.handle("PUT /v2/webhooks/{webhookId}", s.handleWebhookUpdate())
+	s.handle("DELETE /v2/webhooks/{webhookId}", s.handleWebhookDelete())
+	s.handle("POST /v2/webhooks/{webhookId}/test", s.handleWebhookTest())
+	s.handle("GET /v2/webhooks/{webhookId}/dispatches", s.handleWebhookDispatchList(true))
+	s.handle("GET /v2/webhook-dispatches", s.handleWebhookDispatchList(false))
+	s.handle("GET /v2/webhook-dispatches/{dispatchId}", s.handleWebhookDispatchGet())
+	for _, p := range []string{"/v2/acts", "/v2/actors"} {
+		s.handle("GET "+p+"/{actorId}/webhooks", s.handleActorWebhookList())
 	}
 
 	s.handle("GET /v2/logs/{logId}", s.handleLog("logId"))

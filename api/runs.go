@@ -51,6 +51,8 @@ func startOptions(r *http.Request) (platform.StartOptions, *query, error) {
 		var list []json.RawMessage
 		if err != nil || json.Unmarshal(raw, &list) != nil {
 			q.fail("webhooks", "must be a base64-encoded JSON array of webhooks")
+		} else if err := platform.ValidateAdHocWebhooks(raw); err != nil && q.err == nil {
+			q.err = err
 		}
 		o.Webhooks = raw
 	}

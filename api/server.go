@@ -30,6 +30,7 @@ type Services struct {
 	Builds   *platform.Builds
 	Runs     *platform.Runs
 	Logs     *platform.Logs
+	Webhooks *platform.Webhooks
 }
 
 // Server routes and serves the API. Build it with NewServer.
@@ -44,6 +45,7 @@ type Server struct {
 	builds      *platform.Builds
 	runs        *platform.Runs
 	logs        *platform.Logs
+	webhooks    *platform.Webhooks
 	mux         *http.ServeMux
 }
 
@@ -60,6 +62,7 @@ func NewServer(cfg Config, logger *slog.Logger, svc Services) http.Handler {
 		builds:      svc.Builds,
 		runs:        svc.Runs,
 		logs:        svc.Logs,
+		webhooks:    svc.Webhooks,
 		mux:         http.NewServeMux(),
 	}
 	if s.syncTimeout <= 0 {

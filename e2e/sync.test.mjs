@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 
 import {
-    E2E_DIR, startServer, makeClient, rawRequest, createActorFromDir, createActorFromFiles, buildActor,
+    E2E_DIR, startServer, makeClient, rawRequest, createActorFromDir, createActorFromFiles, buildActor, waitFor, sleep,
 } from './helpers.mjs';
 
 const EXAMPLES_DIR = path.resolve(E2E_DIR, '..', 'examples');
@@ -97,6 +97,7 @@ describe('run-sync-get-dataset-items and run-sync', () => {
             ['task GET', 'GET', `/v2/actor-tasks/admin~detailed/run-sync-get-dataset-items`, undefined],
         ];
         let runs = 0;
+        const hookedRuns = [];
         for (const [runPart, datasetPart] of PARAM_ROWS) {
             const query = [runPart.replace('WEBHOOKS', encodeURIComponent(webhooks)), datasetPart].filter(Boolean).join('&');
             for (const [label, method, route, input] of targets) {
@@ -122,10 +123,23 @@ describe('run-sync-get-dataset-items and run-sync', () => {
                 if (runPart.startsWith('maxItems')) {
                     assert.equal(run.options.maxItems, 100);
                 }
+                if (runPart.startsWith('webhooks')) hookedRuns.push(runId);
                 runs++;
             }
         }
         assert.equal(runs, PARAM_ROWS.length * 4);
+        // The ad-hoc webhook of each run of the webhooks row fires exactly
+        // once, with the default payload, and no other run's does.
+        await waitFor(() => receiver.calls.length >= hookedRuns.length, { timeoutMs: 15_000, what: 'ad-hoc webhook deliveries' });
+        await sleep(500);
+        const delivered = receiver.calls.map((body) => JSON.parse(body));
+        assert.equal(delivered.length, hookedRuns.length, 'one delivery per run');
+        assert.deepEqual(delivered.map((d) => d.resource.id).sort(), [...hookedRuns].sort());
+        for (const d of delivered) {
+            assert.equal(d.eventType, 'ACTOR.RUN.SUCCEEDED');
+            assert.equal(d.eventData.actorRunId, d.resource.id);
+            assert.equal(d.resource.status, 'SUCCEEDED');
+        }
     });
 
     test('run-sync answers with the OUTPUT record, for the actor and the task', { timeout: 60_000 }, async () => {

@@ -52,6 +52,8 @@ type Builds struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	ends     signals
+	// jobEvents hears of build events (webhooks); nil: nobody.
+	jobEvents JobEvents
 
 	mu      sync.Mutex
 	cancels map[string]context.CancelCauseFunc // builds in progress
@@ -103,6 +105,7 @@ func (s *Builds) Start(ctx context.Context, a *actord.Actor, version, tag string
 	if err := s.actors.CountJob(ctx, a.ID, false, now); err != nil {
 		s.logger.Error("count build", "err", err)
 	}
+	notifyBuild(s.jobEvents, ctx, actord.EventBuildCreated, b)
 	log, err := s.logs.Open(b.ID)
 	if err != nil {
 		return nil, err
@@ -161,6 +164,7 @@ func (s *Builds) run(ctx context.Context, b *actord.Build, v *actord.Version, lo
 		}
 	}
 	s.logger.Info("build ended", "build_id", b.ID, "actor_id", b.ActID, "number", b.BuildNumber, "status", b.Status)
+	notifyBuild(s.jobEvents, sctx, actord.TerminalEvent("BUILD", b.Status), b)
 	s.ends.fire(b.ID)
 }
 
@@ -371,6 +375,7 @@ func (s *Builds) Recover(ctx context.Context) error {
 		}
 		os.RemoveAll(filepath.Join(s.cfg.Dir, b.ID+".tmp"))
 		s.logger.Warn("build failed: the server stopped while it ran", "build_id", b.ID)
+		notifyBuild(s.jobEvents, ctx, actord.EventBuildFailed, b)
 	}
 	return nil
 }

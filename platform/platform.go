@@ -45,6 +45,12 @@ type Config struct {
 	// BuildUser is who dependency installs run as (nil: the server's
 	// user); with a root server, an unprivileged one, as for runs.
 	BuildUser *syscall.Credential
+	// Webhook delivery: the timeout of one attempt, the number of retries
+	// and the first retry's delay (0: Apify's 2 min, 11 and 1 min; see
+	// WebhookConfig).
+	WebhookTimeout    time.Duration
+	WebhookMaxRetries int
+	WebhookRetryBase  time.Duration
 }
 
 // Platform is every service, wired together.
@@ -56,6 +62,7 @@ type Platform struct {
 	Builds   *Builds
 	Runs     *Runs
 	Logs     *Logs
+	Webhooks *Webhooks
 	// WorkDir is where builds and runs live.
 	WorkDir string
 }
@@ -118,21 +125,31 @@ func New(cfg Config, store storage.Store, rn runner.Runner, logger *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
+	p.Webhooks = NewWebhooks(WebhookConfig{Timeout: cfg.WebhookTimeout, MaxRetries: cfg.WebhookMaxRetries, RetryBase: cfg.WebhookRetryBase,
+		OwnURLs: []string{cfg.APIURL, cfg.PublicURL}}, store, p.Actors, logger, now)
+	p.Webhooks.tasks = p.Tasks
+	p.Builds.jobEvents, p.Runs.jobEvents = p.Webhooks, p.Webhooks
 	return p, nil
 }
 
-// Recover resolves the builds and runs a previous process left unfinished.
+// Recover resolves the builds and runs a previous process left unfinished
+// and resumes its webhook deliveries.
 func (p *Platform) Recover(ctx context.Context) error {
 	if err := p.Builds.Recover(ctx); err != nil {
 		return err
 	}
-	return p.Runs.Recover(ctx)
+	if err := p.Runs.Recover(ctx); err != nil {
+		return err
+	}
+	return p.Webhooks.Recover(ctx)
 }
 
-// Close stops builds and runs.
+// Close stops builds and runs, then webhook delivery (what their ends
+// dispatched is delivered by the next process).
 func (p *Platform) Close() {
 	p.Builds.Close()
 	p.Runs.Close()
+	p.Webhooks.Close()
 }
 
 // WorkDirFor is the default work dir of a data dir: DataDir/work, unless

@@ -60,6 +60,8 @@ type Runs struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	ends     signals
+	// jobEvents hears of run events (webhooks); nil: nobody.
+	jobEvents JobEvents
 
 	mu      sync.Mutex
 	used    int                 // memory of the runs holding capacity
@@ -187,6 +189,7 @@ func (s *Runs) Start(ctx context.Context, caller *actord.User, a *actord.Actor, 
 		return nil, fmt.Errorf("create run: %w", err)
 	}
 	s.logger.Info("run created", "run_id", run.ID, "actor_id", a.ID, "build", b.BuildNumber, "memory_mb", opts.MemoryMbytes)
+	notifyRun(s.jobEvents, ctx, actord.EventRunCreated, run)
 	s.enqueue(run)
 	return run, nil
 }

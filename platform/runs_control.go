@@ -157,6 +157,7 @@ func (s *Runs) Resurrect(ctx context.Context, run *actord.Run, a *actord.Actor, 
 	if err := s.store.RunUpdate(ctx, run); err != nil {
 		return nil, fmt.Errorf("resurrect: %w", err)
 	}
+	notifyRun(s.jobEvents, ctx, actord.EventRunResurrected, run)
 	s.enqueue(run)
 	return s.Get(ctx, &actord.User{ID: run.UserID}, run.ID)
 }
@@ -307,6 +308,8 @@ func (s *Runs) Recover(ctx context.Context) error {
 		s.logger.Warn("recovered run left by a previous process", "run_id", run.ID, "status", run.Status)
 		if run.Status == actord.StatusReady {
 			s.enqueue(run)
+		} else {
+			notifyRun(s.jobEvents, ctx, actord.TerminalEvent("RUN", run.Status), run)
 		}
 	}
 	return nil

@@ -381,6 +381,7 @@ func (s *Runs) end(ctx context.Context, run *actord.Run, ar *activeRun, log *Job
 	s.used -= ar.memory
 	s.mu.Unlock()
 	s.logger.Info("run ended", "run_id", run.ID, "status", status, "exit_code", res.ExitCode)
+	notifyRun(s.jobEvents, ctx, actord.TerminalEvent("RUN", status), run)
 	s.ends.fire(run.ID)
 	s.schedule()
 }

@@ -143,6 +143,57 @@ type Store interface {
 	// counter).
 	TaskUpdate(ctx context.Context, t *actord.Task) error
 	TaskDelete(ctx context.Context, id string) error
+
+	// Webhooks and their dispatches.
+	//
+	// WebhookInsert fails with ErrConflict when the owner has a webhook
+	// with the same idempotency key.
+	WebhookInsert(ctx context.Context, w *actord.Webhook) error
+	// WebhookGet and WebhookGetByIdempotencyKey return a webhook with its
+	// stats and last dispatch.
+	WebhookGet(ctx context.Context, id string) (*actord.Webhook, error)
+	WebhookGetByIdempotencyKey(ctx context.Context, userID, key string) (*actord.Webhook, error)
+	WebhookList(ctx context.Context, p *WebhookListParams) ([]*actord.Webhook, int64, error)
+	// WebhookUpdate replaces what clients edit of a webhook, not its stats
+	// or last dispatch.
+	WebhookUpdate(ctx context.Context, w *actord.Webhook) error
+	// WebhookDelete removes a webhook and its dispatches.
+	WebhookDelete(ctx context.Context, id string) error
+	// WebhookDispatchInsert stores a new dispatch and counts it as its
+	// webhook's last dispatch, atomically.
+	WebhookDispatchInsert(ctx context.Context, d *actord.WebhookDispatch) error
+	WebhookDispatchGet(ctx context.Context, id string) (*actord.WebhookDispatch, error)
+	WebhookDispatchList(ctx context.Context, p *WebhookDispatchListParams) ([]*actord.WebhookDispatch, int64, error)
+	// WebhookDispatchUpdate stores a dispatch's calls and status, and its
+	// webhook's last dispatch when it is the newest one, atomically.
+	WebhookDispatchUpdate(ctx context.Context, d *actord.WebhookDispatch) error
+	// WebhookDispatchesDue lists ACTIVE dispatches whose next attempt is
+	// at or before the given time, the earliest first.
+	WebhookDispatchesDue(ctx context.Context, before time.Time) ([]*actord.WebhookDispatch, error)
+}
+
+// WebhookListParams selects a page of a user's webhooks, oldest first
+// unless Desc. ActID, TaskID and RunID narrow it to the webhooks whose
+// condition names that actor, task or (ad hoc) run. Limit <= 0 means no
+// limit.
+type WebhookListParams struct {
+	UserID string
+	ActID  string
+	TaskID string
+	RunID  string
+	Offset int64
+	Limit  int64
+	Desc   bool
+}
+
+// WebhookDispatchListParams selects a page of a user's dispatches (of one
+// webhook when WebhookID is set), oldest first unless Desc.
+type WebhookDispatchListParams struct {
+	UserID    string
+	WebhookID string
+	Offset    int64
+	Limit     int64
+	Desc      bool
 }
 
 // IdempotencyKeyInUse is RunCreate's error when the run's idempotency key

@@ -61,7 +61,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	hs.Start()
 	s.URL = hs.URL
 	p, err := platform.New(platform.Config{DataDir: dir, APIURL: hs.URL, PublicURL: hs.URL, RunMemoryMbytes: 4096,
-		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}, BuildUser: process.Unprivileged()}, db, process.New(logger, process.Options{}), logger, time.Now)
+		Path: os.Getenv("PATH"), BuildEnv: []string{"HOME=" + os.Getenv("HOME")}, BuildUser: process.Unprivileged(),
+		// Webhook retries come quickly, so tests see them.
+		WebhookTimeout: 5 * time.Second, WebhookRetryBase: 50 * time.Millisecond}, db, process.New(logger, process.Options{}), logger, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		o(&cfg)
 	}
 	hs.Config.Handler = api.NewServer(cfg, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs, Webhooks: p.Webhooks,
 	})
 	t.Cleanup(func() {
 		hs.Close()

@@ -53,9 +53,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"sandbox runs with bubblewrap when it is installed (auto) or never (off) (env ACTORD_ISOLATION)")
 	syncTimeout := serve.Flags().Int("sync-timeout", envInt(getenv, "ACTORD_SYNC_TIMEOUT_SECS", int(api.DefaultSyncTimeout/time.Second)),
 		"seconds the run-sync routes wait for their run before answering 408 (env ACTORD_SYNC_TIMEOUT_SECS; Apify's is 300)")
+	webhookTimeout := serve.Flags().Int("webhook-timeout", envInt(getenv, "ACTORD_WEBHOOK_TIMEOUT_SECS", 120),
+		"seconds one webhook request may take (env ACTORD_WEBHOOK_TIMEOUT_SECS)")
+	webhookRetries := serve.Flags().Int("webhook-retries", envCount(getenv, "ACTORD_WEBHOOK_MAX_RETRIES", 11),
+		"how many times a failed webhook request is retried, with exponential backoff (env ACTORD_WEBHOOK_MAX_RETRIES)")
+	webhookRetryBase := serve.Flags().Int("webhook-retry-base", envInt(getenv, "ACTORD_WEBHOOK_RETRY_BASE_SECS", 60),
+		"seconds before the first webhook retry; each next one waits twice as long (env ACTORD_WEBHOOK_RETRY_BASE_SECS)")
 	serve.RunE = func(cmd *cobra.Command, _ []string) error {
 		if *syncTimeout <= 0 {
 			return errors.New("--sync-timeout must be positive")
+		}
+		if *webhookTimeout <= 0 || *webhookRetryBase <= 0 || *webhookRetries < 0 {
+			return errors.New("--webhook-timeout and --webhook-retry-base must be positive, --webhook-retries not negative")
 		}
 		if *isolation != process.IsolationAuto && *isolation != process.IsolationOff {
 			return fmt.Errorf("--isolation must be %s or %s", process.IsolationAuto, process.IsolationOff)
@@ -72,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Isolation:       *isolation,
 			SyncTimeout:     time.Duration(*syncTimeout) * time.Second,
 			Getenv:          getenv,
+			Webhooks: webhookSettings{Timeout: time.Duration(*webhookTimeout) * time.Second, MaxRetries: *webhookRetries,
+				RetryBase: time.Duration(*webhookRetryBase) * time.Second},
 		}, stderr)
 	}
 
@@ -142,6 +153,14 @@ type serveConfig struct {
 	Isolation       string
 	SyncTimeout     time.Duration
 	Getenv          func(string) string
+	Webhooks        webhookSettings
+}
+
+// webhookSettings are the webhook delivery flags.
+type webhookSettings struct {
+	Timeout    time.Duration
+	MaxRetries int // 0: none
+	RetryBase  time.Duration
 }
 
 func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
@@ -190,7 +209,8 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	p, err := platform.New(platform.Config{
 		DataDir: cfg.DataDir, WorkDir: cfg.WorkDir, CacheDir: cfg.BuildCacheDir, APIURL: "http://" + loopback(addr), PublicURL: public,
 		RunMemoryMbytes: cfg.RunMemoryMbytes, Path: cfg.Getenv("PATH"), BuildEnv: buildEnv(cfg.Getenv),
-		BuildUser: process.Unprivileged(),
+		BuildUser:      process.Unprivileged(),
+		WebhookTimeout: cfg.Webhooks.Timeout, WebhookMaxRetries: noneAsNegative(cfg.Webhooks.MaxRetries), WebhookRetryBase: cfg.Webhooks.RetryBase,
 	}, db, process.New(logger, process.Options{Isolation: cfg.Isolation}), logger, time.Now)
 	if err != nil {
 		return err
@@ -201,7 +221,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	logger.Info("runs", "memory_mb", cfg.RunMemoryMbytes, "work_dir", p.WorkDir)
 	handler := api.NewServer(api.Config{PublicURL: public, SyncTimeout: cfg.SyncTimeout}, logger, api.Services{
-		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs,
+		Users: p.Users, Storages: p.Storages, Actors: p.Actors, Tasks: p.Tasks, Builds: p.Builds, Runs: p.Runs, Logs: p.Logs, Webhooks: p.Webhooks,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -250,6 +270,23 @@ func buildEnv(getenv func(string) string) []string {
 		}
 	}
 	return env
+}
+
+// envCount is envInt that also takes 0.
+func envCount(getenv func(string) string, key string, def int) int {
+	if n, err := strconv.Atoi(getenv(key)); err == nil && n >= 0 {
+		return n
+	}
+	return def
+}
+
+// noneAsNegative turns a count where 0 means none into platform's
+// convention (0: the default, negative: none).
+func noneAsNegative(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func envInt(getenv func(string) string, key string, def int) int {

@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("RunCreate", func(t *testing.T) { testRunCreate(t, newStore(t)) })
 	t.Run("RunIdempotencyKey", func(t *testing.T) { testRunIdempotencyKey(t, newStore(t)) })
 	t.Run("Tasks", func(t *testing.T) { testTasks(t, newStore(t)) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, newStore(t)) })
+	t.Run("WebhookDispatches", func(t *testing.T) { testWebhookDispatches(t, newStore(t)) })
 }
 
 var now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
