@@ -111,6 +111,7 @@ func TestRunSyncGetDatasetItems(t *testing.T) {
 			body = []byte(tt.input)
 		}
 		r := s.Do(tt.method, tt.prefix+act+"/run-sync-get-dataset-items?"+tt.query, tok, body)
+		answered := time.Now()
 		if r.Status != http.StatusCreated {
 			t.Fatalf("%d: %s %s: %d %s", i, tt.method, tt.query, r.Status, r.Body)
 		}
@@ -118,6 +119,10 @@ func TestRunSyncGetDatasetItems(t *testing.T) {
 		run := getRun(t, s, tok, id)
 		if run.Status != "SUCCEEDED" {
 			t.Fatalf("%d: run %s: %+v", i, id, run)
+		}
+		// The wait is woken by the run's end, not a poll.
+		if lag := answered.Sub(run.FinishedAt); lag > 250*time.Millisecond {
+			t.Errorf("%d: answered %s after the run ended", i, lag)
 		}
 		want := s.Do("GET", "/v2/datasets/"+run.DefaultDatasetID+"/items?"+tt.query, tok, nil)
 		if !bytes.Equal(r.Body, want.Body) || len(r.Body) == 0 {
