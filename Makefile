@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/actord
 
-.PHONY: run build test test-go test-e2e lint bench-push bench-export bench-run
+.PHONY: run build test test-go test-e2e lint bench-push bench-export bench-run bench-sync
 
 run:
 	$(GO) run ./cmd/actord serve
@@ -34,3 +34,6 @@ bench-export:
 
 bench-run:
 	bash bench/run/run.sh
+
+bench-sync:
+	bash bench/sync/run.sh

@@ -8,7 +8,7 @@ import (
 	"github.com/actord/actord/bench/internal/benchkit"
 )
 
-// runBurst is a concurrent phase: c.concurrency clients each call one in a
+// runBurst is a concurrent phase: c.Concurrency clients each call one in a
 // loop, starting new calls until c.duration has passed or c.maxRuns calls
 // have started; the phase ends when the last call returns. A call that
 // returns an error counts as an error, and its latency is left out.
@@ -25,7 +25,7 @@ func runBurst(c config, sampler *benchkit.Sampler, pid int, one func() (time.Dur
 	cpu := benchkit.StartCPU(pid)
 	start := time.Now()
 	deadline := start.Add(c.duration)
-	for range c.concurrency {
+	for range c.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -48,8 +48,8 @@ func runBurst(c config, sampler *benchkit.Sampler, pid int, one func() (time.Dur
 	end := time.Now()
 	sCPU, cCPU, oCPU := cpu.Stop()
 	sampler.Sample()
-	b := burst{Clients: c.concurrency, Runs: len(lat), Errors: nerr, FirstErrors: errs, Seconds: end.Sub(start).Seconds(),
-		Latency: summarize(lat), ServerCPU: sCPU, ClientCPU: cCPU, OtherCPU: oCPU,
+	b := burst{Clients: c.Concurrency, Runs: len(lat), Errors: nerr, FirstErrors: errs, Seconds: end.Sub(start).Seconds(),
+		Latency: benchkit.Summarize(lat), ServerCPU: sCPU, ClientCPU: cCPU, OtherCPU: oCPU,
 		ServerMaxRSS: sampler.Window(start.Add(-time.Millisecond), end.Add(time.Millisecond)).Max}
 	b.RunsPerSec = float64(b.Runs) / b.Seconds
 	benchkit.Logf("  %d ok, %d errors in %.2fs = %.1f runs/s; latency p50 %.1f ms p95 %.1f ms max %.1f ms",

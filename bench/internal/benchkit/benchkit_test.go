@@ -131,6 +131,11 @@ func TestProc(t *testing.T) {
 	if m := s.Window(from.Add(-time.Hour), from.Add(-time.Minute)); m.Samples != 0 {
 		t.Errorf("empty window %+v", m)
 	}
+	if err := ResetPeakRSS(os.Getpid()); err != nil {
+		t.Logf("ResetPeakRSS: %v", err)
+	} else if rss, hwm, _ := ProcStatus(os.Getpid()); hwm < rss {
+		t.Errorf("after ResetPeakRSS: rss %d, hwm %d", rss, hwm)
+	}
 	sc, cc, oc := StartCPU(os.Getpid()).Stop()
 	if sc < 0 || cc < 0 || oc < 0 {
 		t.Errorf("CPU %v %v %v", sc, cc, oc)

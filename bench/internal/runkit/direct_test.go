@@ -1,4 +1,4 @@
-package main
+package runkit
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 
 func TestRunEnv(t *testing.T) {
 	ids := map[string]string{"datasets": "ds1", "key-value-stores": "kv1", "request-queues": "rq1"}
-	env := runEnv("http://127.0.0.1:1234", "tok", ids, "/tmp/x", 128)
+	env := runEnv("http://127.0.0.1:1234", "tok", ids, "/tmp/x", 128, "bench-run-pusher")
 	seen := map[string]string{}
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")

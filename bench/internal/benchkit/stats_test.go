@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"testing"
@@ -29,30 +29,39 @@ func TestPercentile(t *testing.T) {
 		{hundred, 0.5, 1 * time.Millisecond},
 		{hundred[:20], 95, 19 * time.Millisecond},
 	} {
-		if got := percentile(tc.in, tc.p); got != tc.want {
-			t.Errorf("percentile(%d values, %v) = %v, want %v", len(tc.in), tc.p, got, tc.want)
+		if got := Percentile(tc.in, tc.p); got != tc.want {
+			t.Errorf("Percentile(%d values, %v) = %v, want %v", len(tc.in), tc.p, got, tc.want)
 		}
 	}
 }
 
 func TestSummarize(t *testing.T) {
 	in := []time.Duration{4 * time.Millisecond, 1 * time.Millisecond, 3 * time.Millisecond, 2 * time.Millisecond, 10 * time.Millisecond}
-	s := summarize(in)
-	want := summary{N: 5, Min: 1, P50: 3, P95: 10, P99: 10, Max: 10, Mean: 4}
+	s := Summarize(in)
+	want := Summary{N: 5, Min: 1, P50: 3, P95: 10, P99: 10, Max: 10, Mean: 4}
 	if s != want {
 		t.Errorf("summarize = %+v, want %+v", s, want)
 	}
 	if in[0] != 4*time.Millisecond {
 		t.Error("summarize sorted its input")
 	}
-	if s := summarize(nil); s != (summary{}) {
-		t.Errorf("summarize(nil) = %+v", s)
+	if s := Summarize(nil); s != (Summary{}) {
+		t.Errorf("Summarize(nil) = %+v", s)
 	}
 }
 
 func TestPairedDiff(t *testing.T) {
-	got := pairedDiff([]time.Duration{1, 2, 3}, []time.Duration{5, 1})
+	got := PairedDiff([]time.Duration{1, 2, 3}, []time.Duration{5, 1})
 	if len(got) != 2 || got[0] != 4 || got[1] != -1 {
 		t.Errorf("pairedDiff = %v", got)
+	}
+}
+
+func TestRatio(t *testing.T) {
+	if got := Ratio(3, 2); got != "1.50×" {
+		t.Errorf("Ratio(3, 2) = %q", got)
+	}
+	if got := Ratio(3, 0); got != "-" {
+		t.Errorf("Ratio(3, 0) = %q", got)
 	}
 }

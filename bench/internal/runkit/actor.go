@@ -1,4 +1,10 @@
-package main
+// Package runkit is the trivial actor that bench/run and bench/sync start:
+// bench/run/pusher, uploaded as an actor and built (actor.go), the client
+// that talks to the server about it, and the same binary started directly
+// with a run's environment, the anchor of both benchmarks (direct.go).
+//
+// It is benchmark support, not part of actord.
+package runkit
 
 import (
 	"archive/tar"
@@ -27,12 +33,12 @@ import (
 // 0755.
 const dockerfile = "FROM scratch\nCOPY bin/pusher bin/pusher\nCMD [\"./bin/pusher\"]\n"
 
-// buildPusher returns the pusher binary: prebuilt when given, else built
+// BuildPusher returns the pusher binary: prebuilt when given, else built
 // from ./bench/run/pusher (the working directory is the module root, as
 // run.sh leaves it) with CGO_ENABLED=0 into tmp. Either way it must be a
 // static executable, so that it starts the same inside the sandbox as
 // outside.
-func buildPusher(ctx context.Context, prebuilt, tmp string) (string, error) {
+func BuildPusher(ctx context.Context, prebuilt, tmp string) (string, error) {
 	path := prebuilt
 	if path == "" {
 		path = filepath.Join(tmp, "pusher")
@@ -67,17 +73,17 @@ func checkStatic(path string) error {
 	return nil
 }
 
-// client talks to the server under test with the admin token.
-type client struct {
-	srv   *benchkit.Server
-	hc    *http.Client
-	token string // another token of the admin user (see createToken)
+// Client talks to the server under test with the admin token.
+type Client struct {
+	Srv   *benchkit.Server
+	HC    *http.Client
+	Token string // another token of the admin user (see createToken)
 }
 
-// call sends one request and decodes the envelope's data into out; any
+// Call sends one request and decodes the envelope's data into out; any
 // status other than want is an error.
-func (c *client) call(ctx context.Context, method, path string, body []byte, want int, out any) error {
-	resp, err := c.srv.Do(ctx, c.hc, method, path, body)
+func (c *Client) Call(ctx context.Context, method, path string, body []byte, want int, out any) error {
+	resp, err := c.Srv.Do(ctx, c.HC, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -96,32 +102,32 @@ func (c *client) call(ctx context.Context, method, path string, body []byte, wan
 
 // Where the actor's source lives (-source).
 const (
-	// sourceFiles: the Dockerfile and bin/pusher (BASE64) as the version's
+	// SourceFiles: the Dockerfile and bin/pusher (BASE64) as the version's
 	// source files, stored in the actor itself.
-	sourceFiles = "files"
-	// sourceTarball: the same two files as a .tar.gz record of a
+	SourceFiles = "files"
+	// SourceTarball: the same two files as a .tar.gz record of a
 	// key-value store, the version's tarballUrl pointing at it (what
 	// `apify push` does with large sources); the actor itself stays small.
-	sourceTarball = "tarball"
+	SourceTarball = "tarball"
 )
 
-// createActor creates the actor whose version 0.1 is the Dockerfile and
+// CreateActor creates the actor whose version 0.1 is the Dockerfile and
 // the pusher as bin/pusher.
-func (c *client) createActor(ctx context.Context, pusher []byte, memory int, source string) (string, error) {
+func (c *Client) CreateActor(ctx context.Context, name string, pusher []byte, memory int, source string) (string, error) {
 	version := map[string]any{"versionNumber": "0.1", "buildTag": "latest"}
 	switch source {
-	case sourceFiles:
+	case SourceFiles:
 		type file struct {
 			Name    string `json:"name"`
 			Format  string `json:"format"`
 			Content string `json:"content"`
 		}
 		version["sourceType"] = "SOURCE_FILES"
-		version["sourceFiles"] = []file{
+		version["SourceFiles"] = []file{
 			{"Dockerfile", "TEXT", dockerfile},
 			{"bin/pusher", "BASE64", base64.StdEncoding.EncodeToString(pusher)},
 		}
-	case sourceTarball:
+	case SourceTarball:
 		u, err := c.uploadTarball(ctx, pusher)
 		if err != nil {
 			return "", err
@@ -129,17 +135,17 @@ func (c *client) createActor(ctx context.Context, pusher []byte, memory int, sou
 		version["sourceType"] = "TARBALL"
 		version["tarballUrl"] = u
 	default:
-		return "", fmt.Errorf("unknown -source %q (want %s or %s)", source, sourceFiles, sourceTarball)
+		return "", fmt.Errorf("unknown -source %q (want %s or %s)", source, SourceFiles, SourceTarball)
 	}
 	body, _ := json.Marshal(map[string]any{
-		"name":              "bench-run-pusher",
+		"name":              name,
 		"versions":          []any{version},
 		"defaultRunOptions": map[string]any{"memoryMbytes": memory, "timeoutSecs": 60},
 	})
 	var a struct {
 		ID string `json:"id"`
 	}
-	if err := c.call(ctx, "POST", "/v2/acts", body, http.StatusCreated, &a); err != nil {
+	if err := c.Call(ctx, "POST", "/v2/acts", body, http.StatusCreated, &a); err != nil {
 		return "", fmt.Errorf("create actor: %w", err)
 	}
 	return a.ID, nil
@@ -173,23 +179,23 @@ func sourceTarGz(pusher []byte) ([]byte, error) {
 }
 
 // uploadTarball stores the source as a .tar.gz record and returns its URL.
-func (c *client) uploadTarball(ctx context.Context, pusher []byte) (string, error) {
+func (c *Client) uploadTarball(ctx context.Context, pusher []byte) (string, error) {
 	tgz, err := sourceTarGz(pusher)
 	if err != nil {
 		return "", err
 	}
-	kv, err := c.createStorage(ctx, "key-value-stores", "bench-run-source")
+	kv, err := c.CreateStorage(ctx, "key-value-stores", "bench-run-source")
 	if err != nil {
 		return "", err
 	}
-	u := c.srv.Base + "/v2/key-value-stores/" + url.PathEscape(kv) + "/records/source.tar.gz"
+	u := c.Srv.Base + "/v2/key-value-stores/" + url.PathEscape(kv) + "/records/source.tar.gz"
 	req, err := http.NewRequestWithContext(ctx, "PUT", u, bytes.NewReader(tgz))
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/gzip")
-	resp, err := c.hc.Do(req)
+	resp, err := c.HC.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -205,58 +211,58 @@ type job struct {
 	Status string `json:"status"`
 }
 
-// build builds version 0.1 of the actor and waits until it has
+// Build builds version 0.1 of the actor and waits until it has
 // succeeded.
-func (c *client) build(ctx context.Context, actorID string) error {
+func (c *Client) Build(ctx context.Context, actorID string) error {
 	var b job
-	if err := c.call(ctx, "POST", "/v2/acts/"+actorID+"/builds?version=0.1&waitForFinish=60", nil, http.StatusCreated, &b); err != nil {
+	if err := c.Call(ctx, "POST", "/v2/acts/"+actorID+"/builds?version=0.1&waitForFinish=60", nil, http.StatusCreated, &b); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
 	for b.Status == "READY" || b.Status == "RUNNING" {
-		if err := c.call(ctx, "GET", "/v2/actor-builds/"+b.ID+"?waitForFinish=60", nil, http.StatusOK, &b); err != nil {
+		if err := c.Call(ctx, "GET", "/v2/actor-builds/"+b.ID+"?waitForFinish=60", nil, http.StatusOK, &b); err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
 	}
 	if b.Status != "SUCCEEDED" {
-		log, _ := c.log(ctx, "/v2/actor-builds/"+b.ID+"/log")
+		log, _ := c.Log(ctx, "/v2/actor-builds/"+b.ID+"/log")
 		return fmt.Errorf("build %s ended %s; log:\n%s", b.ID, b.Status, log)
 	}
 	return nil
 }
 
-// runResult is one run through actord.
-type runResult struct {
+// RunResult is one run through actord.
+type RunResult struct {
 	ID        string `json:"id"`
 	Status    string `json:"status"`
 	DatasetID string `json:"defaultDatasetId"`
 	Message   string `json:"statusMessage"`
 
-	latency time.Duration
-	err     error
+	Latency time.Duration `json:"-"`
+	Err     error         `json:"-"`
 }
 
-// startRun starts one run with POST …/runs?waitForFinish=60 and input {}
+// StartRun starts one run with POST …/runs?waitForFinish=60 and input {}
 // and times it until the whole answer is read. Anything but 201 with
 // status SUCCEEDED is an error.
-func (c *client) startRun(ctx context.Context, actorID string) *runResult {
-	r := &runResult{}
+func (c *Client) StartRun(ctx context.Context, actorID string) *RunResult {
+	r := &RunResult{}
 	start := time.Now()
-	err := c.call(ctx, "POST", "/v2/acts/"+actorID+"/runs?waitForFinish=60", []byte("{}"), http.StatusCreated, r)
-	r.latency = time.Since(start)
+	err := c.Call(ctx, "POST", "/v2/acts/"+actorID+"/runs?waitForFinish=60", []byte("{}"), http.StatusCreated, r)
+	r.Latency = time.Since(start)
 	switch {
 	case err != nil:
-		r.err = err
+		r.Err = err
 	case r.Status != "SUCCEEDED":
-		r.err = fmt.Errorf("run %s ended %s: %s", r.ID, r.Status, r.Message)
+		r.Err = fmt.Errorf("run %s ended %s: %s", r.ID, r.Status, r.Message)
 	case r.DatasetID == "":
-		r.err = fmt.Errorf("run %s has no defaultDatasetId", r.ID)
+		r.Err = fmt.Errorf("run %s has no defaultDatasetId", r.ID)
 	}
 	return r
 }
 
-// log returns a build's or run's log.
-func (c *client) log(ctx context.Context, path string) (string, error) {
-	resp, err := c.srv.Do(ctx, c.hc, "GET", path, nil)
+// Log returns a build's or run's log.
+func (c *Client) Log(ctx context.Context, path string) (string, error) {
+	resp, err := c.Srv.Do(ctx, c.HC, "GET", path, nil)
 	if err != nil {
 		return "", err
 	}
@@ -268,10 +274,10 @@ func (c *client) log(ctx context.Context, path string) (string, error) {
 	return string(b), err
 }
 
-// limits returns what a run's log says about its memory limit and
+// Limits returns what a run's log says about its memory limit and
 // isolation (the driver's "ACTOR: memory limited … ; isolated …" line).
-func (c *client) limits(ctx context.Context, runID string) (string, error) {
-	log, err := c.log(ctx, "/v2/actor-runs/"+runID+"/log")
+func (c *Client) Limits(ctx context.Context, runID string) (string, error) {
+	log, err := c.Log(ctx, "/v2/actor-runs/"+runID+"/log")
 	if err != nil {
 		return "?", err
 	}
@@ -284,13 +290,13 @@ func (c *client) limits(ctx context.Context, runID string) (string, error) {
 	return "?", nil
 }
 
-// createStorage creates a named storage (datasets, key-value-stores,
+// CreateStorage creates a named storage (datasets, key-value-stores,
 // request-queues) and returns its ID.
-func (c *client) createStorage(ctx context.Context, kind, name string) (string, error) {
+func (c *Client) CreateStorage(ctx context.Context, kind, name string) (string, error) {
 	var s struct {
 		ID string `json:"id"`
 	}
-	resp, err := c.srv.Do(ctx, c.hc, "POST", "/v2/"+kind+"?name="+url.QueryEscape(name), nil)
+	resp, err := c.Srv.Do(ctx, c.HC, "POST", "/v2/"+kind+"?name="+url.QueryEscape(name), nil)
 	if err != nil {
 		return "", err
 	}
@@ -307,18 +313,18 @@ func (c *client) createStorage(ctx context.Context, kind, name string) (string, 
 	return s.ID, nil
 }
 
-// itemCount returns a dataset's itemCount.
-func (c *client) itemCount(ctx context.Context, datasetID string) (int64, error) {
+// ItemCount returns a dataset's itemCount.
+func (c *Client) ItemCount(ctx context.Context, datasetID string) (int64, error) {
 	var d struct {
 		ItemCount int64 `json:"itemCount"`
 	}
-	err := c.call(ctx, "GET", "/v2/datasets/"+url.PathEscape(datasetID), nil, http.StatusOK, &d)
+	err := c.Call(ctx, "GET", "/v2/datasets/"+url.PathEscape(datasetID), nil, http.StatusOK, &d)
 	return d.ItemCount, err
 }
 
-// items returns a dataset's items as the server sends them.
-func (c *client) items(ctx context.Context, datasetID string) ([]byte, error) {
-	resp, err := c.srv.Do(ctx, c.hc, "GET", "/v2/datasets/"+url.PathEscape(datasetID)+"/items", nil)
+// Items returns a dataset's items as the server sends them.
+func (c *Client) Items(ctx context.Context, datasetID string) ([]byte, error) {
+	resp, err := c.Srv.Do(ctx, c.HC, "GET", "/v2/datasets/"+url.PathEscape(datasetID)+"/items", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -329,34 +335,12 @@ func (c *client) items(ctx context.Context, datasetID string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
-// verify checks that every run's dataset holds exactly the pushed item,
-// and that the direct dataset holds one item per successful start.
-func verify(ctx context.Context, c *client, runs []*runResult, d *direct) (string, error) {
-	for i, r := range runs {
-		n, err := c.itemCount(ctx, r.DatasetID)
-		if err != nil {
-			return "", fmt.Errorf("verify run %s: %w", r.ID, err)
-		}
-		if n != 1 {
-			return "", fmt.Errorf("verify: run %s's dataset %s has itemCount %d, want 1", r.ID, r.DatasetID, n)
-		}
-		if i%100 == 0 { // and the item itself, now and then
-			b, err := c.items(ctx, r.DatasetID)
-			if err != nil {
-				return "", fmt.Errorf("verify run %s: %w", r.ID, err)
-			}
-			var got []map[string]any
-			if json.Unmarshal(b, &got) != nil || len(got) != 1 || got[0]["hello"] != "world" || len(got[0]) != 1 {
-				return "", fmt.Errorf("verify: run %s's dataset holds %s, want [{\"hello\":\"world\"}]", r.ID, bytes.TrimSpace(b))
-			}
-		}
+// CheckItems returns an error unless b, a dataset's items as JSON, is
+// exactly the pusher's one item.
+func CheckItems(b []byte) error {
+	var got []map[string]any
+	if json.Unmarshal(b, &got) != nil || len(got) != 1 || got[0]["hello"] != "world" || len(got[0]) != 1 {
+		return fmt.Errorf("items %.200s, want [{\"hello\":\"world\"}]", bytes.TrimSpace(b))
 	}
-	n, err := c.itemCount(ctx, d.datasetID)
-	if err != nil {
-		return "", fmt.Errorf("verify direct dataset: %w", err)
-	}
-	if want := d.pushed.Load(); n != want {
-		return "", fmt.Errorf("verify: the direct dataset has itemCount %d, want %d (one per successful start)", n, want)
-	}
-	return fmt.Sprintf("ok: each of the %d runs' datasets has itemCount 1 (every 100th item read back); the direct dataset has %d items, one per start", len(runs), n), nil
+	return nil
 }

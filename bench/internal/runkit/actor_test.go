@@ -1,9 +1,10 @@
-package main
+package runkit
 
 import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,5 +56,38 @@ func TestCheckStatic(t *testing.T) {
 		if err := checkStatic(dyn); err == nil || !strings.Contains(err.Error(), "not a static binary") {
 			t.Logf("%s: %v (not dynamically linked here?)", dyn, err)
 		}
+	}
+}
+
+func TestCheckItems(t *testing.T) {
+	for _, ok := range []string{`[{"hello":"world"}]`, "[\n  {\n    \"hello\": \"world\"\n  }\n]\n"} {
+		if err := CheckItems([]byte(ok)); err != nil {
+			t.Errorf("CheckItems(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{``, `[]`, `{"hello":"world"}`, `[{"hello":"world"},{"hello":"world"}]`, `[{"hello":"world","x":1}]`, `[{"hello":"moon"}]`} {
+		if err := CheckItems([]byte(bad)); err == nil {
+			t.Errorf("CheckItems(%q) passed", bad)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	var f Flags
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f.Register(fs, "bench/x", 300, 10, 50, "everything")
+	if err := fs.Parse([]string{"-concurrency", "4", "-memory", "256"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Check(); err != nil || f.RunMemory != 1024 || f.Runs != 300 || f.Warmup != 10 || f.Source != SourceFiles || !f.Verify {
+		t.Errorf("flags %+v, check %v", f, err)
+	}
+	f.Source = "zip"
+	if err := f.Check(); err == nil {
+		t.Error("-source zip passed")
+	}
+	f.Source, f.Runs = SourceTarball, 0
+	if err := f.Check(); err == nil {
+		t.Error("-runs 0 passed")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package runkit
 
 import (
 	"bytes"
@@ -14,41 +14,41 @@ import (
 	"time"
 )
 
-// direct starts the pusher the way a user would without actord: as a
+// Direct starts the pusher the way a user would without actord: as a
 // child process of this program, with the environment a run gets,
 // pushing to a real dataset of the same server.
-type direct struct {
+type Direct struct {
 	pusher    string
 	dir       string
 	env       []string
-	datasetID string
-	pushed    atomic.Int64 // successful starts, so items in the dataset
+	DatasetID string
+	Pushed    atomic.Int64 // successful starts, so items in the dataset
 }
 
-// newDirect creates the direct side's storages and its environment, with
+// NewDirect creates the direct side's storages and its environment, with
 // token (a token of the same user as the runs').
-func newDirect(ctx context.Context, cl *client, token, pusher, tmp string, memory int) (*direct, error) {
-	d := &direct{pusher: pusher, dir: filepath.Join(tmp, "direct")}
+func NewDirect(ctx context.Context, cl *Client, token, pusher, tmp string, memory int, actorName string) (*Direct, error) {
+	d := &Direct{pusher: pusher, dir: filepath.Join(tmp, "direct")}
 	if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return nil, err
 	}
 	ids := map[string]string{}
 	for _, kind := range []string{"datasets", "key-value-stores", "request-queues"} {
-		id, err := cl.createStorage(ctx, kind, "bench-run-direct")
+		id, err := cl.CreateStorage(ctx, kind, actorName+"-direct")
 		if err != nil {
 			return nil, err
 		}
 		ids[kind] = id
 	}
-	d.datasetID = ids["datasets"]
-	d.env = runEnv(cl.srv.Base, token, ids, d.dir, memory)
+	d.DatasetID = ids["datasets"]
+	d.env = runEnv(cl.Srv.Base, token, ids, d.dir, memory, actorName)
 	return d, nil
 }
 
-// createToken makes another API token of the admin user with `actord
+// CreateToken makes another API token of the admin user with `actord
 // token create`, as an operator would (the server's own admin token stays
 // inside benchkit).
-func createToken(ctx context.Context, actordBin, dataDir string) (string, error) {
+func CreateToken(ctx context.Context, actordBin, dataDir string) (string, error) {
 	out, err := exec.CommandContext(ctx, actordBin, "token", "create", "--user", "admin", "--data-dir", dataDir).Output()
 	if err != nil {
 		return "", fmt.Errorf("actord token create: %w", err)
@@ -64,7 +64,7 @@ func createToken(ctx context.Context, actordBin, dataDir string) (string, error)
 
 // runEnv is the environment a run of the actor gets (the variables of
 // actor-runtime.md §2 that actord sets), for the direct starts.
-func runEnv(base, token string, ids map[string]string, dir string, memory int) []string {
+func runEnv(base, token string, ids map[string]string, dir string, memory int, actorName string) []string {
 	now := time.Now().UTC()
 	storages, _ := json.Marshal(map[string]map[string]string{
 		"datasets": {"default": ids["datasets"]}, "keyValueStores": {"default": ids["key-value-stores"]}, "requestQueues": {"default": ids["request-queues"]},
@@ -79,7 +79,7 @@ func runEnv(base, token string, ids map[string]string, dir string, memory int) [
 		"APIFY_API_BASE_URL=" + base, "APIFY_CLIENT_BASE_URL=" + base, "APIFY_API_PUBLIC_BASE_URL=" + base,
 		"ACTOR_RUN_ID=" + runID, "APIFY_ACTOR_RUN_ID=" + runID,
 		"ACTOR_ID=benchRunDirectAct", "APIFY_ACTOR_ID=benchRunDirectAct",
-		"ACTOR_FULL_NAME=admin/bench-run-pusher",
+		"ACTOR_FULL_NAME=admin/" + actorName,
 		"ACTOR_BUILD_ID=benchRunDirectBld", "APIFY_ACTOR_BUILD_ID=benchRunDirectBld",
 		"ACTOR_BUILD_NUMBER=0.1.1", "APIFY_ACTOR_BUILD_NUMBER=0.1.1", "ACTOR_BUILD_TAGS=latest",
 		"ACTOR_DEFAULT_DATASET_ID=" + ids["datasets"], "APIFY_DEFAULT_DATASET_ID=" + ids["datasets"],
@@ -99,9 +99,9 @@ func runEnv(base, token string, ids map[string]string, dir string, memory int) [
 	return env
 }
 
-// start runs the pusher once and returns the time from just before the
+// Start runs the pusher once and returns the time from just before the
 // fork to just after it was reaped and its output read.
-func (d *direct) start(ctx context.Context) (time.Duration, error) {
+func (d *Direct) Start(ctx context.Context) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, d.pusher)
 	cmd.Dir = d.dir
 	cmd.Env = d.env
@@ -113,6 +113,6 @@ func (d *direct) start(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return lat, fmt.Errorf("%v: %s", err, bytes.TrimSpace(out.Bytes()))
 	}
-	d.pushed.Add(1)
+	d.Pushed.Add(1)
 	return lat, nil
 }
