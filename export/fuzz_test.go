@@ -255,6 +255,9 @@ func FuzzExport(f *testing.F) {
 				}
 			}
 		}
+		if Live(o.Format) {
+			fuzzCheckLive(t, o, its, recs, out, func() []string { return fuzzColumns(t, its, q, ds) })
+		}
 		body, hasBOM := bytes.CutPrefix(out, utf8BOM)
 		if o.Format == XLSX {
 			body, hasBOM = out, false
@@ -629,4 +632,33 @@ func fuzzCheckXLSX(t *testing.T, body []byte, columns []string, rows [][]Cell) {
 		header[i] = Cell{Kind: CellString, Text: []byte(c)}
 	}
 	checkReadBack(t, got, append([][]Cell{header}, rows...), 1)
+}
+
+// fuzzCheckLive: WriteLive gives the batch export's bytes for JSONL, and
+// for CSV whenever its columns (fields, or the first record's) are the
+// batch export's columns.
+func fuzzCheckLive(t *testing.T, o *Options, its [][]byte, recs []string, batch []byte, batchColumns func() []string) {
+	t.Helper()
+	var live bytes.Buffer
+	if err := WriteLive(&live, o, &sliceCursor{items: its}); err != nil {
+		t.Fatalf("WriteLive: %v", err)
+	}
+	if o.Format == JSONL {
+		if !bytes.Equal(live.Bytes(), batch) {
+			t.Fatalf("live JSONL differs:\n%q\nbatch:\n%q", live.Bytes(), batch)
+		}
+		return
+	}
+	fields := columnFields(o)
+	set := newColumnSet(fields)
+	if len(fields) == 0 {
+		for _, rec := range recs {
+			if set.add([]byte(rec), nil); len(set.columns(nil, o.Unwind)) > 0 {
+				break
+			}
+		}
+	}
+	if slices.Equal(set.columns(fields, o.Unwind), batchColumns()) && !bytes.Equal(live.Bytes(), batch) {
+		t.Fatalf("live CSV with the batch's columns differs:\n%q\nbatch:\n%q", live.Bytes(), batch)
+	}
 }
