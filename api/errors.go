@@ -47,6 +47,9 @@ type errorDetail struct {
 // writeError writes err as Apify's error envelope. Errors that are not an
 // *actord.Error are logged and reported as a generic 500.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+		return // the client is gone (a sync wait it left): nobody reads an answer
+	}
 	var e *actord.Error
 	if !errors.As(err, &e) {
 		s.logger.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method),
