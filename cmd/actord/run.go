@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -215,7 +216,11 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer p.Close()
+	// Runs end before the HTTP server stops: their actors may still call
+	// the API while they are aborted, and the requests waiting for them
+	// (run-sync, waitForFinish, log streams) get their answer.
+	closePlatform := sync.OnceFunc(p.Close)
+	defer closePlatform()
 	if err := p.Recover(ctx); err != nil {
 		return err
 	}
@@ -238,6 +243,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	closePlatform()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

@@ -34,16 +34,17 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestServeBootstrapsAndStopsGracefully(t *testing.T) {
-	dataDir := t.TempDir()
-	env := map[string]string{"ACTORD_DATA_DIR": dataDir, "ACTORD_LISTEN": "127.0.0.1:0"}
-	getenv := func(k string) string { return env[k] }
+// serveForTest runs `actord serve` on a temp data dir with env and waits
+// for it to listen; stop cancels it and returns what run returned.
+func serveForTest(t *testing.T, env map[string]string) (addr, dataDir string, logs *syncBuffer, getenv func(string) string, stop func() error) {
+	t.Helper()
+	dataDir = t.TempDir()
+	env["ACTORD_DATA_DIR"], env["ACTORD_LISTEN"] = dataDir, "127.0.0.1:0"
+	getenv = func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs = &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, logs) }()
-
-	var addr string
 	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(logs.String(), "\n") {
 			var l struct{ Msg, Addr string }
@@ -53,8 +54,25 @@ func TestServeBootstrapsAndStopsGracefully(t *testing.T) {
 		}
 	}
 	if addr == "" {
+		cancel()
 		t.Fatalf("server did not start; logs:\n%s", logs.String())
 	}
+	stop = func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not stop after cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return addr, dataDir, logs, getenv, stop
+}
+
+func TestServeBootstrapsAndStopsGracefully(t *testing.T) {
+	addr, dataDir, logs, getenv, stop := serveForTest(t, map[string]string{})
 
 	token, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
 	if err != nil {
@@ -96,14 +114,66 @@ func TestServeBootstrapsAndStopsGracefully(t *testing.T) {
 		t.Errorf("token create printed %q", out.String())
 	}
 
-	cancel()
-	select {
-	case err := <-done:
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
+	}
+}
+
+// At shutdown the runs end first (ABORTED, the server stopped), so a
+// run-sync call waiting for one is answered, and the server stops at once.
+func TestShutdownAnswersSyncCalls(t *testing.T) {
+	addr, dataDir, _, _, stop := serveForTest(t, map[string]string{"PATH": os.Getenv("PATH")})
+	token, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatalf("serve returned %v after shutdown", err)
+			return 0, []byte(err.Error())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop after cancel")
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if st, b := do("POST", "/v2/acts", `{"name":"napper","versions":[{"versionNumber":"0.1","sourceType":"SOURCE_FILES","sourceFiles":[`+
+		`{"name":"Dockerfile","format":"TEXT","content":"FROM scratch\nCMD [\"/bin/sh\", \"-c\", \"sleep 60\"]\n"}]}]}`); st != 201 {
+		t.Fatalf("create actor: %d %s", st, b)
+	}
+	if st, b := do("POST", "/v2/acts/admin~napper/builds?version=0.1&waitForFinish=60", ""); st != 201 || !bytes.Contains(b, []byte("SUCCEEDED")) {
+		t.Fatalf("build: %d %s", st, b)
+	}
+	type answer struct {
+		status int
+		body   []byte
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		st, b := do("POST", "/v2/acts/admin~napper/run-sync-get-dataset-items", "{}")
+		answered <- answer{st, b}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, b := do("GET", "/v2/acts/admin~napper/runs/last", ""); bytes.Contains(b, []byte(`"RUNNING"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, b := do("GET", "/v2/acts/admin~napper/runs/last", "")
+			t.Fatalf("the run did not start: %s", b)
+		}
+	}
+	t0 := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("shutdown took %s", d)
+	}
+	a := <-answered
+	if a.status != 400 || !bytes.Contains(a.body, []byte(`"run-failed"`)) || !bytes.Contains(a.body, []byte("status: ABORTED")) {
+		t.Fatalf("the waiting call got %d %s", a.status, a.body)
 	}
 }
 
