@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/actord/actord"
@@ -419,48 +418,15 @@ func scanJob(row interface{ Scan(...any) error }, public, private any) error {
 }
 
 // list runs a filtered, paged query on actors, tasks, builds or runs and returns
-// the total that matched.
+// the total that matched. Actors and tasks are in creation order, jobs in
+// start order.
 func (db *DB) list(ctx context.Context, table, columns string, p *storage.ListParams, scan func(*sql.Rows) error) (int64, error) {
-	var where []string
-	var args []any
-	for _, f := range []struct{ col, val string }{{"user_id", p.UserID}, {"act_id", p.ActID}, {"task_id", p.TaskID}, {"status", p.Status}} {
-		if f.val != "" {
-			where = append(where, f.col+" = ?")
-			args = append(args, f.val)
-		}
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int64
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+clause, args...).Scan(&total); err != nil {
-		return 0, interpretError(err)
-	}
-	order := "ASC"
-	if p.Desc {
-		order = "DESC"
-	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = -1
-	}
 	timeCol := "started_at"
 	if table == "actors" || table == "tasks" {
 		timeCol = "created_at"
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+` FROM `+table+clause+
-		` ORDER BY `+timeCol+` `+order+`, rowid `+order+` LIMIT ? OFFSET ?`, append(args, limit, p.Offset)...)
-	if err != nil {
-		return 0, interpretError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return 0, err
-		}
-	}
-	return total, interpretError(rows.Err())
+	filter := []columnFilter{{"user_id", p.UserID}, {"act_id", p.ActID}, {"task_id", p.TaskID}, {"status", p.Status}}
+	return db.page(ctx, table, columns, timeCol, filter, p.Offset, p.Limit, p.Desc, scan)
 }
 
 // updateOne runs a write that must touch exactly one row.

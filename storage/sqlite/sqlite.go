@@ -163,3 +163,47 @@ func nullMS(v sql.NullInt64) *time.Time {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+// columnFilter is one "column = value" condition of a list; an empty
+// value does not filter.
+type columnFilter struct{ col, val string }
+
+// page runs a filtered, paged query ordered by timeCol (then rowid) and
+// returns the total that matched; limit <= 0 means no limit.
+func (db *DB) page(ctx context.Context, table, columns, timeCol string, filter []columnFilter, offset, limit int64, desc bool, scan func(*sql.Rows) error) (int64, error) {
+	var where []string
+	var args []any
+	for _, f := range filter {
+		if f.val != "" {
+			where = append(where, f.col+" = ?")
+			args = append(args, f.val)
+		}
+	}
+	clause := ""
+	if len(where) > 0 {
+		clause = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+clause, args...).Scan(&total); err != nil {
+		return 0, interpretError(err)
+	}
+	order := "ASC"
+	if desc {
+		order = "DESC"
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+` FROM `+table+clause+
+		` ORDER BY `+timeCol+` `+order+`, rowid `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return 0, err
+		}
+	}
+	return total, interpretError(rows.Err())
+}

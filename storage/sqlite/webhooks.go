@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/actord/actord"
@@ -40,7 +39,7 @@ func (db *DB) WebhookGetByIdempotencyKey(ctx context.Context, userID, key string
 func (db *DB) WebhookList(ctx context.Context, p *storage.WebhookListParams) ([]*actord.Webhook, int64, error) {
 	var out []*actord.Webhook
 	filter := []columnFilter{{"user_id", p.UserID}, {"act_id", p.ActID}, {"task_id", p.TaskID}, {"run_id", p.RunID}}
-	total, err := db.page(ctx, "webhooks", webhookColumns, filter, p.Offset, p.Limit, p.Desc, func(rows *sql.Rows) error {
+	total, err := db.page(ctx, "webhooks", webhookColumns, "created_at", filter, p.Offset, p.Limit, p.Desc, func(rows *sql.Rows) error {
 		w, err := scanWebhook(rows)
 		if err == nil {
 			out = append(out, w)
@@ -93,7 +92,7 @@ func (db *DB) WebhookDispatchGet(ctx context.Context, id string) (*actord.Webhoo
 func (db *DB) WebhookDispatchList(ctx context.Context, p *storage.WebhookDispatchListParams) ([]*actord.WebhookDispatch, int64, error) {
 	var out []*actord.WebhookDispatch
 	filter := []columnFilter{{"user_id", p.UserID}, {"webhook_id", p.WebhookID}}
-	total, err := db.page(ctx, "webhook_dispatches", "data, private", filter, p.Offset, p.Limit, p.Desc, func(rows *sql.Rows) error {
+	total, err := db.page(ctx, "webhook_dispatches", "data, private", "created_at", filter, p.Offset, p.Limit, p.Desc, func(rows *sql.Rows) error {
 		d, err := scanDispatch(rows)
 		if err == nil {
 			out = append(out, d)
@@ -205,48 +204,4 @@ func nextAttempt(d *actord.WebhookDispatch) any {
 		return nil
 	}
 	return ms(*d.Private.NextAttemptAt)
-}
-
-// columnFilter is one "column = value" condition of a list; an empty
-// value does not filter.
-type columnFilter struct{ col, val string }
-
-// page runs a filtered, paged query ordered by created_at (then rowid)
-// and returns the total that matched.
-func (db *DB) page(ctx context.Context, table, columns string, filter []columnFilter, offset, limit int64, desc bool, scan func(*sql.Rows) error) (int64, error) {
-	var where []string
-	var args []any
-	for _, f := range filter {
-		if f.val != "" {
-			where = append(where, f.col+" = ?")
-			args = append(args, f.val)
-		}
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int64
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+clause, args...).Scan(&total); err != nil {
-		return 0, interpretError(err)
-	}
-	order := "ASC"
-	if desc {
-		order = "DESC"
-	}
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+columns+` FROM `+table+clause+
-		` ORDER BY created_at `+order+`, rowid `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return 0, interpretError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return 0, err
-		}
-	}
-	return total, interpretError(rows.Err())
 }
