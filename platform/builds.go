@@ -298,13 +298,7 @@ func (s *Builds) fetchTarball(ctx context.Context, userID, raw string) (io.ReadC
 // Get returns a build the caller owns.
 func (s *Builds) Get(ctx context.Context, caller *actord.User, id string) (*actord.Build, error) {
 	b, err := s.store.BuildGet(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (caller == nil || b.UserID != caller.ID)) {
-		return nil, actord.NotFound("Actor build")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get build: %w", err)
-	}
-	return b, nil
+	return owned(b, err, caller, func(b *actord.Build) string { return b.UserID }, "Actor build")
 }
 
 // Wait long-polls build id until it ends or wait passes.

@@ -2,9 +2,29 @@ package platform
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/actord/actord"
+	"github.com/actord/actord/storage"
 )
+
+// owned returns v, read from the store with err, when caller owns it;
+// what does not exist and what another user owns are the same 404 (what
+// "was not found"), so IDs reveal nothing.
+func owned[T any](v T, err error, caller *actord.User, owner func(T) string, what string) (T, error) {
+	var zero T
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (caller == nil || owner(v) != caller.ID)) {
+		return zero, actord.NotFound(what)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("get %s: %w", strings.ToLower(what), err)
+	}
+	return v, nil
+}
 
 // MaxWaitForFinish caps waitForFinish long-polls, as Apify does.
 const MaxWaitForFinish = 60 * time.Second

@@ -319,13 +319,7 @@ func (s *Runs) defaultStorages(owner *actord.User, run *actord.Run, b *actord.Bu
 // Get returns a run the caller owns.
 func (s *Runs) Get(ctx context.Context, caller *actord.User, id string) (*actord.Run, error) {
 	r, err := s.store.RunGet(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (caller == nil || r.UserID != caller.ID)) {
-		return nil, actord.NotFound("Actor run")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get run: %w", err)
-	}
-	return r, nil
+	return owned(r, err, caller, func(r *actord.Run) string { return r.UserID }, "Actor run")
 }
 
 // Wait long-polls run id until it ends or wait (at most MaxWaitForFinish)

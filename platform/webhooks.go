@@ -161,13 +161,7 @@ func (s *Webhooks) Create(ctx context.Context, caller *actord.User, in *WebhookI
 // Get returns a webhook the caller owns (record-not-found otherwise).
 func (s *Webhooks) Get(ctx context.Context, caller *actord.User, id string) (*actord.Webhook, error) {
 	w, err := s.store.WebhookGet(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (caller == nil || w.UserID != caller.ID)) {
-		return nil, actord.NotFound("Webhook")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get webhook: %w", err)
-	}
-	return w, nil
+	return owned(w, err, caller, func(w *actord.Webhook) string { return w.UserID }, "Webhook")
 }
 
 // Update changes the fields the input sets.
@@ -226,13 +220,7 @@ func (s *Webhooks) list(ctx context.Context, p *storage.WebhookListParams) ([]*a
 // GetDispatch returns a dispatch the caller owns.
 func (s *Webhooks) GetDispatch(ctx context.Context, caller *actord.User, id string) (*actord.WebhookDispatch, error) {
 	d, err := s.store.WebhookDispatchGet(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (caller == nil || d.UserID != caller.ID)) {
-		return nil, actord.NotFound("Webhook dispatch")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get webhook dispatch: %w", err)
-	}
-	return d, nil
+	return owned(d, err, caller, func(d *actord.WebhookDispatch) string { return d.UserID }, "Webhook dispatch")
 }
 
 // ListDispatches returns a page of the caller's dispatches, of one
