@@ -47,14 +47,15 @@ type server struct {
 
 const adminToken = "e2e-admin-token-0123456789"
 
-// startServer starts actord on a free port over dataDir and waits until it
-// listens.
-func startServer(t *testing.T, dataDir string) *server {
+// startServer starts actord on a free port over dataDir, with env
+// ("NAME=value") added to its environment, and waits until it listens.
+func startServer(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
 	// Builds share one dependency cache across the suite's servers.
 	cmd.Env = append(os.Environ(), "ACTORD_ADMIN_TOKEN="+adminToken,
 		"ACTORD_BUILD_CACHE_DIR="+filepath.Join(os.TempDir(), "actord-e2e-build-cache"))
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
