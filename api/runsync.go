@@ -223,6 +223,12 @@ func (s *Server) streamItems(w http.ResponseWriter, r *http.Request, run *actord
 		}
 		panic(http.ErrAbortHandler) // the status line is out: cut the body short
 	}
+	if c.status == "" {
+		// The limit was reached first: the run's status at this moment.
+		if run, err := s.runs.Get(r.Context(), caller(r), run.ID); err == nil {
+			c.status = run.Status
+		}
+	}
 	h.Set(trailerRunStatus, c.status)
 	return nil
 }

@@ -317,6 +317,22 @@ func TestRunSyncStream(t *testing.T) {
 			t.Errorf("%s: streamed %q, want %q", format, got, want.Body)
 		}
 	}
+	// With a limit the stream ends at the limit, before the run does; the
+	// trailer has the run's status then.
+	req, _ := http.NewRequest("POST", s.URL+"/v2/acts/"+act+"/run-sync-get-dataset-items?stream=1&format=jsonl&offset=1&limit=1",
+		strings.NewReader(`{"count":3,"delayMs":400}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if body.String() != `{"i":1,"name":"item 1","tags":["a"],"nested":{"x":2,"y":null}}` || resp.Trailer.Get("X-Actord-Run-Status") != "RUNNING" {
+		t.Errorf("offset=1&limit=1: %q, trailer %q", body.String(), resp.Trailer.Get("X-Actord-Run-Status"))
+	}
 }
 
 // The task routes run the task's actor with the saved input (GET) or the
